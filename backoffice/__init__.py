@@ -1,0 +1,1 @@
+"""The back office: HR, finance, IT, logistics and legal. Each department app arrives with its issue."""

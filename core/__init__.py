@@ -1,0 +1,1 @@
+"""The shared kernel: what both offices mean by the same word."""

@@ -1,0 +1,1 @@
+"""Users, staff versus customers, departments as groups, roles."""

@@ -1,0 +1,107 @@
+"""The departments of the company and the rights each one's group carries.
+
+Groups and departments are created by a data migration; their permissions are
+(re)synced after every `migrate`, because later apps bring new permissions.
+An app that arrives later adds its grants to GRANTS below.
+
+A grant is "app_label.codename", "app_label.*" (every permission of the app)
+or "app_label.view_*" (every view permission of the app).
+"""
+
+from dataclasses import dataclass
+
+from django.apps import apps as global_apps
+from django.db import DEFAULT_DB_ALIAS
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class DepartmentSpec:
+    code: str
+    name: str  # the group's name, English; shown translated in the UI
+    office: str
+    label: object = None
+
+
+DEPARTMENTS = [
+    DepartmentSpec("customer-service", "Customer Service", "front", _("Customer Service")),
+    DepartmentSpec("sales", "Sales", "front", _("Sales")),
+    DepartmentSpec("marketing", "Marketing", "front", _("Marketing")),
+    DepartmentSpec("hr", "HR", "back", _("HR")),
+    DepartmentSpec("finance", "Finance", "back", _("Finance")),
+    DepartmentSpec("it", "IT", "back", _("IT")),
+    DepartmentSpec("logistics", "Logistics", "back", _("Logistics")),
+    DepartmentSpec("legal", "Legal", "back", _("Legal")),
+    DepartmentSpec("management", "Management", "management", _("Management")),
+]
+
+_SEE_KERNEL = ["parties.view_*", "catalog.view_*", "audit.view_auditentry"]
+_KEEP_CUSTOMERS = [
+    "parties.add_organization",
+    "parties.change_organization",
+    "parties.add_person",
+    "parties.change_person",
+    "parties.add_address",
+    "parties.change_address",
+    "parties.invite_portal_user",
+]
+
+GRANTS: dict[str, list[str]] = {
+    "customer-service": [*_SEE_KERNEL, *_KEEP_CUSTOMERS],
+    "sales": [*_SEE_KERNEL, *_KEEP_CUSTOMERS],
+    "marketing": [*_SEE_KERNEL, "parties.add_person", "parties.change_person"],
+    "hr": [*_SEE_KERNEL],
+    "finance": [
+        *_SEE_KERNEL,
+        "parties.change_organization",
+        "parties.add_address",
+        "parties.change_address",
+        "catalog.add_product",
+        "catalog.change_product",
+        "catalog.*",
+    ],
+    "it": [*_SEE_KERNEL, "accounts.view_user", "accounts.change_user", "accounts.view_department", "audit.*"],
+    "logistics": [
+        *_SEE_KERNEL,
+        "parties.add_organization",
+        "parties.change_organization",
+        "parties.add_address",
+        "parties.change_address",
+        "catalog.add_product",
+        "catalog.change_product",
+        "catalog.add_unit",
+        "catalog.change_unit",
+    ],
+    "legal": [*_SEE_KERNEL, "parties.change_organization"],
+    "management": [*_SEE_KERNEL, "accounts.view_user", "accounts.view_department", "audit.*"],
+}
+
+
+def _resolve(grant: str, permission_model) -> list:
+    app_label, _sep, codename = grant.partition(".")
+    permissions = permission_model.objects.filter(content_type__app_label=app_label)
+    if codename == "*":
+        return list(permissions)
+    if codename.endswith("*"):
+        return list(permissions.filter(codename__startswith=codename[:-1]))
+    return list(permissions.filter(codename=codename))
+
+
+def sync_department_permissions(*, apps=global_apps, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Create missing departments and give each group exactly its granted rights."""
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    department_model = apps.get_model("accounts", "Department")
+    for spec in DEPARTMENTS:
+        group, _created = group_model.objects.using(using).get_or_create(name=spec.name)
+        department_model.objects.using(using).get_or_create(
+            code=spec.code, defaults={"group": group, "office": spec.office}
+        )
+        wanted = {p.pk for grant in GRANTS.get(spec.code, []) for p in _resolve(grant, permission_model)}
+        group.permissions.set(wanted)
+
+
+def sync_after_migrate(sender, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
+    """post_migrate is sent once per app; sync after the last app, when every permission exists."""
+    if sender is list(global_apps.get_app_configs())[-1]:
+        sync_department_permissions(using=using)

@@ -1,0 +1,5 @@
+from rest_framework.permissions import DjangoModelPermissions
+
+
+class StaffModelPermissions(DjangoModelPermissions):
+    pass

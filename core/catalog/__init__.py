@@ -1,0 +1,1 @@
+"""Products, units, tax rates and currencies."""

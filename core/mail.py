@@ -1,0 +1,33 @@
+"""E-mail from templates, sent by Celery after the transaction commits."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+
+def render_and_send_mail(*, template: str, context: dict[str, Any], to: Sequence[str], language: str = "") -> None:
+    """Render `<template>_subject.txt`, `.txt` and `.html` in the reader's language and send them now."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        context = {"site_url": settings.SITE_URL, **context}
+        subject = render_to_string(f"{template}_subject.txt", context).strip().replace("\n", " ")
+        body = render_to_string(f"{template}.txt", context)
+        html = render_to_string(f"{template}.html", context)
+    message = EmailMultiAlternatives(subject=subject, body=body, to=list(to))
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def send_mail_after_commit(*, template: str, context: dict[str, Any], to: Sequence[str], language: str = "") -> None:
+    """Queue the e-mail once the caller's transaction commits; a rollback sends nothing.
+
+    `context` must be JSON-safe: it travels through the broker.
+    """
+    from core.tasks import send_templated_mail
+
+    kwargs = {"template": template, "context": context, "to": list(to), "language": language}
+    transaction.on_commit(lambda: send_templated_mail.delay(**kwargs))

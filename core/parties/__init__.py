@@ -1,0 +1,1 @@
+"""Organizations and people the company deals with (customers, suppliers, ...), and their addresses."""

@@ -1,0 +1,1 @@
+"""Everything that crosses the line between the front office and the back office."""
