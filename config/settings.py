@@ -108,6 +108,10 @@ DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="t
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+if _test_worker := env.str("PYTEST_XDIST_WORKER", default=""):
+    # Parallel test processes (pytest-xdist gw0, gw1, ...) each get their own
+    # Redis database, so caches, rate limits and Celery queues never mix.
+    REDIS_URL = f"{REDIS_URL.rsplit('/', 1)[0]}/{1 + int(_test_worker.removeprefix('gw'))}"
 
 CACHES = {
     "default": {
@@ -198,8 +202,16 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
 # --- E-mail ------------------------------------------------------------------
 
+# consolemail:// (dev default), filemail:///path, smtp://user:password@host:587, smtp+tls://...
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+EMAIL_BACKEND = EMAIL_CONFIG["EMAIL_BACKEND"]
+EMAIL_HOST = EMAIL_CONFIG.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = EMAIL_CONFIG.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = EMAIL_CONFIG.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = EMAIL_CONFIG.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = EMAIL_CONFIG.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = EMAIL_CONFIG.get("EMAIL_USE_SSL", False)
+EMAIL_FILE_PATH = EMAIL_CONFIG.get("EMAIL_FILE_PATH", str(BASE_DIR / "tmp" / "mail"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Kontor <no-reply@kontor.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -1,8 +1,31 @@
+"""Top-level URLs: staff app, customer portal, admin, sign-in, API, health."""
+
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from core import views as core_views
+
+admin.site.site_header = "Kontor"
+admin.site.site_title = "Kontor admin"
+# The admin's own login form has no rate limit: send it through allauth's, which has.
+admin.autodiscover()
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("health/", core_views.health, name="health"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("app/", include("core.urls")),
+    path("portal/", include("core.portal_urls")),
+    path("api/", include("config.api_urls")),
 ]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

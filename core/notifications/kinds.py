@@ -3,6 +3,5 @@
 from django.utils.translation import gettext_lazy as _
 
 KINDS: dict[str, object] = {
-    "system.message": _("Messages from the administrators"),
     "portal.invitation_accepted": _("A customer accepted a portal invitation"),
 }

@@ -77,9 +77,17 @@ def organization_duplicate_groups(*, limit: int = 100) -> list[dict]:
 
 
 def person_list(
-    *, search: str = "", organization_id: int | None = None, role: str = "", ordering: str = "last_name"
+    *,
+    search: str = "",
+    organization_id: int | None = None,
+    role: str = "",
+    has_portal_user: bool | None = None,
+    ordering: str = "last_name",
 ) -> QuerySet[Person]:
+    """People for a list page, with their organization and portal login joined in."""
     queryset = Person.objects.select_related("organization", "user")
+    if has_portal_user is not None:
+        queryset = queryset.filter(user__isnull=not has_portal_user)
     if search:
         for word in search.split()[:4]:
             queryset = queryset.filter(
@@ -114,3 +122,14 @@ def person_duplicates(
 def person_for_portal_user(*, user) -> Person | None:
     """The person a customer's login belongs to, with their organization."""
     return Person.objects.select_related("organization").filter(user=user).first()
+
+
+def portal_colleagues(*, person: Person) -> list[Person]:
+    """Other people of the customer's organization who use the portal."""
+    if person.organization_id is None:
+        return []
+    return list(
+        Person.objects.filter(organization_id=person.organization_id, user__isnull=False, is_active=True)
+        .exclude(pk=person.pk)
+        .order_by("last_name", "first_name")[:50]
+    )

@@ -6,6 +6,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.urls import reverse
 from django.utils.encoding import force_bytes
+from django.utils import timezone
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
@@ -14,6 +15,7 @@ from core.audit.models import AuditEntry
 from core.audit.services import audit_record, changes_between, snapshot
 from core.exceptions import ServiceError
 from core.mail import send_mail_after_commit
+from core.notifications.services import notify
 from core.parties.models import Address, Organization, Person
 
 ORGANIZATION_FIELDS = [
@@ -69,6 +71,22 @@ def organization_update(*, actor: User | None, organization: Organization, **val
         organization.save()
         audit_record(actor=actor, instance=organization, action=AuditEntry.Action.UPDATE, changes=changes)
     return organization
+
+
+@transaction.atomic
+def organization_set_active(*, actor: User | None, pks: list[int], is_active: bool) -> int:
+    """Activate or deactivate several organizations at once; returns how many changed."""
+    changed = list(Organization.objects.select_for_update().filter(pk__in=pks).exclude(is_active=is_active))
+    for organization in changed:
+        organization.is_active = is_active
+        organization.save(update_fields=["is_active", "updated_at"])
+        audit_record(
+            actor=actor,
+            instance=organization,
+            action=AuditEntry.Action.UPDATE,
+            changes={"is_active": [not is_active, is_active]},
+        )
+    return len(changed)
 
 
 @transaction.atomic
@@ -192,7 +210,9 @@ def person_invite_to_portal(*, actor: User, person: Person) -> User:
             raise ServiceError({"email": _("Another login already uses this e-mail address.")})
         user = User.objects.create_user(email=person.email, full_name=person.full_name, kind=User.Kind.CUSTOMER)
         person.user = user
-        person.save(update_fields=["user", "updated_at"])
+    person.portal_invited_by = actor
+    person.portal_invited_at = timezone.now()
+    person.save(update_fields=["user", "portal_invited_by", "portal_invited_at", "updated_at"])
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     send_mail_after_commit(
@@ -221,7 +241,16 @@ def portal_invitation_accept(*, user: User, password: str) -> User:
     EmailAddress.objects.update_or_create(
         user=user, email=user.email, defaults={"verified": True, "primary": True}
     )
-    person = getattr(user, "person", None)
+    person = Person.objects.select_related("portal_invited_by").filter(user=user).first()
     if person is not None:
-        audit_record(actor=user, instance=person, action=AuditEntry.Action.ACTION, message=_("Portal invitation accepted"))
+        audit_record(
+            actor=user, instance=person, action=AuditEntry.Action.ACTION, message=_("Portal invitation accepted")
+        )
+        if person.portal_invited_by is not None:
+            notify(
+                recipient=person.portal_invited_by,
+                kind="portal.invitation_accepted",
+                title=_("%(person)s accepted your portal invitation") % {"person": person},
+                url=person.get_absolute_url(),
+            )
     return user

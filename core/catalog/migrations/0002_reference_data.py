@@ -34,5 +34,5 @@ def seed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("catalog", "0001_initial"), ("parties", "0002_trigram_search")]
+    dependencies = [("catalog", "0001_initial")]
     operations = [migrations.RunPython(seed, migrations.RunPython.noop)]

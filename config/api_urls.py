@@ -1,0 +1,14 @@
+"""The REST API: /api/v1/... with its OpenAPI schema and documentation served locally."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from core.api.auth import ObtainTokenView
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("v1/core/", include("core.api.urls")),
+]

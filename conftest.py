@@ -1,0 +1,74 @@
+"""Fixtures shared by every test: users by department, logged-in clients, Celery mode."""
+
+import pytest
+from django.core.cache import cache
+
+from config.celery import app as celery_app
+from core.accounts.tests.factories import PASSWORD, StaffFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache():
+    """Rate limits and cached values live in Redis: every test starts with them empty."""
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _celery_in_process():
+    """Unit tests run Celery tasks in-process when their transaction's on-commit hooks fire.
+
+    Tests marked `worker` use a real worker process instead (tests/conftest.py).
+    """
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def make_staff(db):
+    """make_staff("Sales", "Finance") -> a staff user in those departments."""
+
+    def make(*departments: str, **fields):
+        return StaffFactory(departments=list(departments), **fields)
+
+    return make
+
+
+@pytest.fixture
+def customer_user(db):
+    """A verified customer login linked to a person at an organization."""
+    from core.parties.tests.factories import PersonFactory
+
+    user = UserFactory()
+    PersonFactory(user=user, email=user.email)
+    return user
+
+
+@pytest.fixture
+def admin_user(db):
+    from core.accounts.models import User
+
+    user = User.objects.create_superuser(email="admin@kontor.example", password=PASSWORD, full_name="Admin")
+    UserFactory._meta.model  # noqa: B018 - keep the import used for readers
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user) -> a test client signed in as that user."""
+
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in

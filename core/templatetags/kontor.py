@@ -1,0 +1,94 @@
+"""Template helpers used across Kontor: sortable headers, money and numbers per locale, badges."""
+
+from decimal import Decimal
+
+from babel.numbers import format_currency, format_decimal
+from django import template
+from django.utils.html import format_html
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+_LOCALES = {"sv": "sv_SE", "en": "en_SE"}
+
+
+def _locale() -> str:
+    return _LOCALES.get((get_language() or "en")[:2], "en_SE")
+
+
+@register.filter
+def money(amount: Decimal | None, currency: object = "SEK") -> str:
+    """1234.5|money:"SEK" -> '1 234,50 kr' in Swedish, 'SEK 1,234.50' in English."""
+    if amount in (None, ""):
+        return "—"
+    return format_currency(Decimal(amount), str(currency or "SEK"), locale=_locale())
+
+
+@register.filter
+def number(value, decimals: int = 0) -> str:
+    if value in (None, ""):
+        return "—"
+    pattern = "#,##0" + ("." + "0" * int(decimals) if int(decimals) else "")
+    return format_decimal(value, format=pattern, locale=_locale())
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context, field: str, label: str) -> str:
+    """A column header that sorts by `field`, toggling direction, keeping the other filters."""
+    request = context["request"]
+    current = request.GET.get("sort", "")
+    if current == field:
+        next_sort, direction, icon = f"-{field}", "ascending", "bi-sort-up"
+    elif current == f"-{field}":
+        next_sort, direction, icon = field, "descending", "bi-sort-down"
+    else:
+        next_sort, direction, icon = field, "none", "bi-arrow-down-up text-body-tertiary"
+    params = request.GET.copy()
+    params["sort"] = next_sort
+    params.pop("page", None)
+    return format_html(
+        '<a class="sort-link" href="?{}" hx-get="?{}" hx-target="#results" hx-push-url="true" '
+        'aria-sort="{}">{} <i class="bi {}" aria-hidden="true"></i></a>',
+        params.urlencode(),
+        params.urlencode(),
+        direction,
+        label,
+        icon,
+    )
+
+
+@register.simple_tag
+def active_badge(is_active: bool) -> str:
+    if is_active:
+        return format_html('<span class="badge badge-status badge-success">{}</span>', _("Active"))
+    return format_html('<span class="badge badge-status badge-muted">{}</span>', _("Inactive"))
+
+
+_CSS = {
+    "CheckboxInput": "form-check-input",
+    "Select": "form-select",
+    "SelectMultiple": "form-select",
+    "NullBooleanSelect": "form-select",
+}
+
+
+@register.filter
+def styled(bound_field) -> str:
+    """Render a form field's widget with Bootstrap's class and its error state, whatever form it came from."""
+    widget = bound_field.field.widget
+    css = _CSS.get(widget.__class__.__name__, "form-control")
+    classes = widget.attrs.get("class", "")
+    attrs = {}
+    if css not in classes.split():
+        attrs["class"] = f"{classes} {css}".strip()
+    if bound_field.errors:
+        attrs["class"] = f"{attrs.get('class', classes)} is-invalid".strip()
+        attrs["aria-invalid"] = "true"
+        attrs["aria-describedby"] = f"{bound_field.auto_id}_error"
+    return bound_field.as_widget(attrs=attrs)
+
+
+@register.filter
+def field_type(bound_field) -> str:
+    return bound_field.field.widget.__class__.__name__
