@@ -136,7 +136,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "/"  # core.accounts.adapter sends staff to /app/, customers to /portal/
+LOGIN_REDIRECT_URL = "/portal/"  # customers; core.accounts.adapter sends staff to /app/
 ACCOUNT_ADAPTER = "core.accounts.adapter.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
@@ -150,9 +150,10 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Kontor] "
 ACCOUNT_SESSION_REMEMBER = None
 # Rate limits live in the cache above (Redis), so they hold across processes.
 # https://docs.allauth.org/en/latest/account/rate_limits.html
+ACCOUNT_LOGIN_ATTEMPTS_LIMIT = 5  # failed attempts per address within the timeout below
+ACCOUNT_LOGIN_ATTEMPTS_TIMEOUT = 300
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
-    "login_failed": "5/m/ip,5/5m/key",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
@@ -170,6 +171,7 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("sv", _("Swedish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Stockholm")
 USE_I18N = True
 USE_TZ = True
@@ -202,16 +204,29 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
 # --- E-mail ------------------------------------------------------------------
 
-# consolemail:// (dev default), filemail:///path, smtp://user:password@host:587, smtp+tls://...
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-EMAIL_BACKEND = EMAIL_CONFIG["EMAIL_BACKEND"]
-EMAIL_HOST = EMAIL_CONFIG.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = EMAIL_CONFIG.get("EMAIL_PORT", 25)
-EMAIL_HOST_USER = EMAIL_CONFIG.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = EMAIL_CONFIG.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = EMAIL_CONFIG.get("EMAIL_USE_TLS", False)
-EMAIL_USE_SSL = EMAIL_CONFIG.get("EMAIL_USE_SSL", False)
-EMAIL_FILE_PATH = EMAIL_CONFIG.get("EMAIL_FILE_PATH", str(BASE_DIR / "tmp" / "mail"))
+# EMAIL_URL: consolemail:// (dev default), filemail:///path, smtp://user:password@host:587,
+# smtp+tls://..., smtp+ssl://... Django 6.1 configures mail as MAILERS (the EMAIL_* settings are deprecated).
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+_email_options = {
+    "django.core.mail.backends.smtp.EmailBackend": {
+        "host": _email.get("EMAIL_HOST", "localhost"),
+        "port": _email.get("EMAIL_PORT", 25),
+        "username": _email.get("EMAIL_HOST_USER", ""),
+        "password": _email.get("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": _email.get("EMAIL_USE_TLS", False),
+        "use_ssl": _email.get("EMAIL_USE_SSL", False),
+        "timeout": 30,
+    },
+    "django.core.mail.backends.filebased.EmailBackend": {
+        "file_path": _email.get("EMAIL_FILE_PATH") or str(BASE_DIR / "tmp" / "mail"),
+    },
+}
+MAILERS = {
+    "default": {
+        "BACKEND": _email["EMAIL_BACKEND"],
+        "OPTIONS": _email_options.get(_email["EMAIL_BACKEND"], {}),
+    },
+}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Kontor <no-reply@kontor.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

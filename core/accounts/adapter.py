@@ -13,6 +13,10 @@ class AccountAdapter(DefaultAccountAdapter):
             return "/app/"
         return "/portal/"
 
+    def get_email_verification_redirect_url(self, email_address) -> str:
+        user = email_address.user
+        return "/app/" if user.is_employee else "/portal/"
+
     def save_user(self, request: HttpRequest, user: User, form, commit: bool = True) -> User:
         user.kind = User.Kind.CUSTOMER
         user.is_staff = False

@@ -1,5 +1,38 @@
+"""Who may call the staff API: employees, with the model rights of their departments."""
+
+from typing import TYPE_CHECKING
+
 from rest_framework.permissions import DjangoModelPermissions
+
+if TYPE_CHECKING:  # DRF imports this module while rest_framework.views is still loading.
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
+_VIEW = ["%(app_label)s.view_%(model_name)s"]
 
 
 class StaffModelPermissions(DjangoModelPermissions):
-    pass
+    """Django model permissions, where reading needs the `view_` right too, for employees only.
+
+    Customers sign in to the same API (for their own tickets, later) but never
+    reach staff endpoints, whatever permissions someone gave them. Superusers
+    pass, as everywhere in Django.
+    """
+
+    perms_map = {
+        **DjangoModelPermissions.perms_map,
+        "GET": _VIEW,
+        "HEAD": _VIEW,
+        "OPTIONS": _VIEW,
+    }
+
+    def has_permission(self, request: "Request", view: "APIView") -> bool:
+        user = request.user
+        if not user or not user.is_authenticated or not user.is_active:
+            return False
+        if not (user.is_superuser or getattr(user, "is_employee", False)):
+            return False
+        if request.method not in view.allowed_methods:
+            # Let the view answer 405: no right makes a missing method exist.
+            return True
+        return super().has_permission(request, view)

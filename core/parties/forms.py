@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import StyledFormMixin
+from core.widgets import AutocompleteSelect
 from core.lists import FilterForm
 from core.parties.models import Address, Organization, PartyRole, Person
 
@@ -50,7 +51,10 @@ class PersonForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = Person
         fields = ["first_name", "last_name", "email", "phone", "job_title", "organization", "roles", "is_active", "notes"]
-        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "organization": AutocompleteSelect("parties:organization-lookup"),
+        }
 
     def clean(self):
         cleaned = super().clean()

@@ -136,12 +136,15 @@ def address_save(
         address = _lock(Address, address.pk)
         action = AuditEntry.Action.UPDATE
     before = snapshot(address, list(values))
+    if values.get("is_default", address.is_default):
+        # One default per kind: the new default takes over from the old one.
+        Address.objects.filter(
+            organization=address.organization,
+            person=address.person,
+            kind=values.get("kind", address.kind),
+            is_default=True,
+        ).exclude(pk=address.pk).update(is_default=False)
     _apply(address, ADDRESS_FIELDS, values)
-    if address.is_default:
-        siblings = Address.objects.filter(
-            organization=address.organization, person=address.person, kind=address.kind, is_default=True
-        ).exclude(pk=address.pk)
-        siblings.update(is_default=False)
     address.save()
     owner = address.organization or address.person
     audit_record(

@@ -7,6 +7,7 @@ app_name = "parties"
 urlpatterns = [
     path("organizations/", views.organization_list, name="organization-list"),
     path("organizations/new/", views.organization_create, name="organization-create"),
+    path("organizations/lookup/", views.organization_lookup, name="organization-lookup"),
     path("organizations/bulk/", views.organization_bulk, name="organization-bulk"),
     path("organizations/duplicates/", views.organization_duplicates, name="organization-duplicates"),
     path("organizations/<int:pk>/", views.organization_detail, name="organization-detail"),

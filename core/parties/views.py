@@ -37,6 +37,14 @@ def organization_list(request: HttpRequest) -> HttpResponse:
     return list_page(request, template="parties/organization_list.html", queryset=queryset, filter_form=form)
 
 
+@staff_permission_required("parties.view_organization")
+def organization_lookup(request: HttpRequest) -> HttpResponse:
+    """The best ten matches for an autocomplete box."""
+    query = request.GET.get("q", "").strip()[:100]
+    options = selectors.organization_list(search=query, is_active=True)[:10] if query else []
+    return render(request, "includes/autocomplete_options.html", {"options": options, "query": query})
+
+
 @staff_permission_required("parties.change_organization")
 @require_POST
 def organization_bulk(request: HttpRequest) -> HttpResponse:

@@ -92,3 +92,29 @@ def styled(bound_field) -> str:
 @register.filter
 def field_type(bound_field) -> str:
     return bound_field.field.widget.__class__.__name__
+
+
+@register.simple_tag
+def audit_field_label(entry, field_name: str) -> str:
+    """The human name of a changed field ('postal_code' -> 'postal code'), from the model it belongs to."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.exceptions import FieldDoesNotExist
+
+    model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
+    try:
+        return str(model._meta.get_field(field_name).verbose_name).capitalize()
+    except (FieldDoesNotExist, AttributeError):
+        return field_name.replace("_", " ").capitalize()
+
+
+@register.filter
+def audit_value(value) -> str:
+    if value is True:
+        return _("Yes")
+    if value is False:
+        return _("No")
+    if value in (None, "", []):
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)

@@ -53,6 +53,36 @@
     if (results && !event.target.closest(".global-search")) results.innerHTML = "";
   });
 
+  // Autocomplete: picking an option stores its id; typing again clears the choice until a new pick.
+  document.addEventListener("click", function (event) {
+    var option = event.target.closest(".autocomplete-option");
+    if (!option) return;
+    var box = option.closest("[data-autocomplete]");
+    box.querySelector("[data-autocomplete-value]").value = option.dataset.value;
+    var input = box.querySelector("input[type=search]");
+    input.value = option.dataset.label;
+    input.setAttribute("aria-expanded", "false");
+    option.parentElement.innerHTML = "";
+    input.focus();
+  });
+  document.addEventListener("input", function (event) {
+    var box = event.target.closest("[data-autocomplete]");
+    if (box && event.target.type === "search") {
+      box.querySelector("[data-autocomplete-value]").value = "";
+      event.target.setAttribute("aria-expanded", "true");
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    var box = event.target.closest("[data-autocomplete]");
+    if (!box || (event.key !== "ArrowDown" && event.key !== "ArrowUp")) return;
+    var options = Array.prototype.slice.call(box.querySelectorAll(".autocomplete-option"));
+    if (!options.length) return;
+    event.preventDefault();
+    var index = options.indexOf(document.activeElement);
+    var next = event.key === "ArrowDown" ? Math.min(index + 1, options.length - 1) : index - 1;
+    if (next < 0) box.querySelector("input[type=search]").focus(); else options[next].focus();
+  });
+
   document.addEventListener("DOMContentLoaded", function () { showToasts(document); });
   document.addEventListener("htmx:afterSwap", function (event) { showToasts(document); });
 })();
