@@ -14,7 +14,14 @@ class CoreConfig(AppConfig):
 
         register(
             NavItem(_("Home"), "dashboard", "house", "overview", order=0, match="/app/$"),
-            NavItem(_("Organizations"), "parties:organization-list", "building", "front", "parties.view_organization", order=10),
+            NavItem(
+                _("Organizations"),
+                "parties:organization-list",
+                "building",
+                "front",
+                "parties.view_organization",
+                order=10,
+            ),
             NavItem(_("People"), "parties:person-list", "people", "front", "parties.view_person", order=11),
             NavItem(_("Products"), "catalog:product-list", "box-seam", "back", "catalog.view_product", order=10),
             NavItem(_("Notifications"), "notifications", "bell", "system", order=10),

@@ -42,7 +42,7 @@ def list_page(
 def cleaned_filters(form: forms.Form) -> dict[str, Any]:
     """Valid filter values; a filter with a bad value is ignored rather than failing the page."""
     form.is_valid()
-    return {name: value for name, value in form.cleaned_data.items()}
+    return dict(form.cleaned_data)
 
 
 class FilterForm(forms.Form):

@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy
 from core.accounts.decorators import customer_required
 from core.accounts.models import User
 from core.accounts.services import user_update_profile
-from core.forms import StyledFormMixin
 from core.parties.selectors import person_for_portal_user, portal_colleagues
 from core.parties.services import portal_invitation_accept
 
@@ -36,7 +35,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     )
 
 
-class ProfileForm(StyledFormMixin, forms.Form):
+class ProfileForm(forms.Form):
     full_name = forms.CharField(label=gettext_lazy("Your name"), max_length=200)
     phone = forms.CharField(label=gettext_lazy("Phone"), max_length=40, required=False)
     language = forms.ChoiceField(
@@ -47,7 +46,11 @@ class ProfileForm(StyledFormMixin, forms.Form):
 @customer_required
 def portal_profile(request: HttpRequest) -> HttpResponse:
     person = person_for_portal_user(user=request.user)
-    initial = {"full_name": request.user.full_name, "language": request.user.language, "phone": person.phone if person else ""}
+    initial = {
+        "full_name": request.user.full_name,
+        "language": request.user.language,
+        "phone": person.phone if person else "",
+    }
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         user_update_profile(user=request.user, **form.cleaned_data)
@@ -61,7 +64,7 @@ def portal_profile(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/profile.html", {"form": form, "person": person})
 
 
-class InvitationPasswordForm(StyledFormMixin, SetPasswordForm):
+class InvitationPasswordForm(SetPasswordForm):
     pass
 
 

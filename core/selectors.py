@@ -39,11 +39,17 @@ def dashboard_figures(*, user) -> dict[str, Any]:
             customers=Count("pk", filter=Q(roles__contains=["customer"], is_active=True)),
             suppliers=Count("pk", filter=Q(roles__contains=["supplier"], is_active=True)),
         )
-        cards.append(_card(_("Active customers"), counts["customers"], "building", "parties:organization-list", "role=customer"))
-        cards.append(_card(_("Active suppliers"), counts["suppliers"], "truck", "parties:organization-list", "role=supplier"))
+        cards.append(
+            _card(_("Active customers"), counts["customers"], "building", "parties:organization-list", "role=customer")
+        )
+        cards.append(
+            _card(_("Active suppliers"), counts["suppliers"], "truck", "parties:organization-list", "role=supplier")
+        )
     if user.has_perm("parties.view_person"):
         portal_users = Person.objects.filter(user__isnull=False, user__is_active=True).count()
-        cards.append(_card(_("Customers on the portal"), portal_users, "person-badge", "parties:person-list", "portal=yes"))
+        cards.append(
+            _card(_("Customers on the portal"), portal_users, "person-badge", "parties:person-list", "portal=yes")
+        )
     if user.has_perm("catalog.view_product"):
         active_products = product_list(is_active=True).count()
         cards.append(_card(_("Products for sale"), active_products, "box-seam", "catalog:product-list", "active=yes"))

@@ -69,9 +69,7 @@ def notifications_mark_read(request: HttpRequest) -> HttpResponse:
 @staff_required
 def notification_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        chosen = {
-            kind: (f"{kind}:in_app" in request.POST, f"{kind}:by_email" in request.POST) for kind in KINDS
-        }
+        chosen = {kind: (f"{kind}:in_app" in request.POST, f"{kind}:by_email" in request.POST) for kind in KINDS}
         notification_preferences_save(user=request.user, preferences=chosen)
         messages.success(request, _("Your notification settings are saved."))
         return redirect("notification-settings")

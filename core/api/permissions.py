@@ -2,6 +2,7 @@
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import DjangoModelPermissions
 
 if TYPE_CHECKING:  # DRF imports this module while rest_framework.views is still loading.
@@ -15,9 +16,12 @@ class StaffModelPermissions(DjangoModelPermissions):
     """Django model permissions, where reading needs the `view_` right too, for employees only.
 
     Customers sign in to the same API (for their own tickets, later) but never
-    reach staff endpoints, whatever permissions someone gave them. Superusers
-    pass, as everywhere in Django.
+    reach staff endpoints, whatever permissions someone gave them. Staff whose
+    department requires two-factor sign-in must have set it up, as on /app/.
+    Superusers pass the model rights, as everywhere in Django.
     """
+
+    mfa_message = _("Your department requires two-factor sign-in: set it up in Kontor first.")
 
     perms_map = {
         **DjangoModelPermissions.perms_map,
@@ -31,6 +35,12 @@ class StaffModelPermissions(DjangoModelPermissions):
         if not user or not user.is_authenticated or not user.is_active:
             return False
         if not (user.is_superuser or getattr(user, "is_employee", False)):
+            return False
+        # Imported here: DRF loads this module from its settings, maybe before the apps are ready.
+        from core.accounts.selectors import user_must_set_up_mfa
+
+        if user_must_set_up_mfa(user=user):
+            self.message = self.mfa_message
             return False
         if request.method not in view.allowed_methods:
             # Let the view answer 405: no right makes a missing method exist.

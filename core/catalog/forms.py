@@ -1,12 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import StyledFormMixin
-from core.lists import FilterForm
 from core.catalog.models import Product
+from core.lists import FilterForm
 
 
-class ProductForm(StyledFormMixin, forms.ModelForm):
+class ProductForm(forms.ModelForm):
     class Meta:
         model = Product
         fields = ["sku", "name", "type", "unit", "list_price", "currency", "tax_rate", "is_active", "description"]

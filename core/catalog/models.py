@@ -1,8 +1,9 @@
 from decimal import Decimal
 
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db.models.functions import Lower, Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -50,7 +51,12 @@ class TaxRate(models.Model):
 
     code = models.SlugField(_("code"), max_length=16, unique=True)
     name = models.CharField(_("name"), max_length=60)
-    rate = models.DecimalField(_("rate (%)"), max_digits=5, decimal_places=2)
+    rate = models.DecimalField(
+        _("rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -81,7 +87,9 @@ class Product(models.Model):
     description = models.TextField(_("description"), blank=True)
     type = models.CharField(_("type"), max_length=16, choices=Type.choices, default=Type.GOODS)
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="products")
-    list_price = models.DecimalField(_("list price"), max_digits=14, decimal_places=2)
+    list_price = models.DecimalField(
+        _("list price"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
     currency = models.ForeignKey(
         Currency, verbose_name=_("currency"), on_delete=models.PROTECT, default="SEK", related_name="products"
     )

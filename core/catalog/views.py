@@ -32,7 +32,9 @@ def product_list(request: HttpRequest) -> HttpResponse:
 def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
     product = get_object_or_404(Product.objects.select_related("unit", "tax_rate", "currency"), pk=pk)
     return render(
-        request, "catalog/product_detail.html", {"product": product, "audit_entries": audit_entries_for(instance=product)}
+        request,
+        "catalog/product_detail.html",
+        {"product": product, "audit_entries": audit_entries_for(instance=product)},
     )
 
 

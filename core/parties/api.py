@@ -80,9 +80,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
         return services.organization_create(actor=self.context["request"].user, **validated_data)
 
     def update(self, instance: Organization, validated_data: dict[str, Any]) -> Organization:
-        return services.organization_update(
-            actor=self.context["request"].user, organization=instance, **validated_data
-        )
+        return services.organization_update(actor=self.context["request"].user, organization=instance, **validated_data)
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -136,7 +134,9 @@ class OrganizationFilter(filters.FilterSet):
     is_active = StrictBooleanFilter()
     country = filters.CharFilter(method="filter_country", help_text=_("ISO 3166 code, e.g. SE."))
     created_after = filters.DateTimeFilter(
-        field_name="created_at", lookup_expr="gte", help_text=_("Created at or after this time (ISO 8601 date or date-time).")
+        field_name="created_at",
+        lookup_expr="gte",
+        help_text=_("Created at or after this time (ISO 8601 date or date-time)."),
     )
     created_before = filters.DateTimeFilter(
         field_name="created_at", lookup_expr="lt", help_text=_("Created before this time (ISO 8601 date or date-time).")

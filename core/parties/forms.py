@@ -1,15 +1,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import StyledFormMixin
-from core.widgets import AutocompleteSelect
 from core.lists import FilterForm
 from core.parties.models import Address, Organization, PartyRole, Person
+from core.widgets import AutocompleteSelect
 
 YES_NO = [("", _("All")), ("yes", _("Active")), ("no", _("Inactive"))]
 
 
-class OrganizationForm(StyledFormMixin, forms.ModelForm):
+class OrganizationForm(forms.ModelForm):
     roles = forms.MultipleChoiceField(
         label=_("Roles"), choices=PartyRole.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -40,7 +39,7 @@ class OrganizationFilterForm(FilterForm):
     active = forms.ChoiceField(label=_("Status"), choices=YES_NO, required=False)
 
 
-class PersonForm(StyledFormMixin, forms.ModelForm):
+class PersonForm(forms.ModelForm):
     roles = forms.MultipleChoiceField(
         label=_("Roles"), choices=PartyRole.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -50,7 +49,17 @@ class PersonForm(StyledFormMixin, forms.ModelForm):
 
     class Meta:
         model = Person
-        fields = ["first_name", "last_name", "email", "phone", "job_title", "organization", "roles", "is_active", "notes"]
+        fields = [
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "job_title",
+            "organization",
+            "roles",
+            "is_active",
+            "notes",
+        ]
         widgets = {
             "notes": forms.Textarea(attrs={"rows": 3}),
             "organization": AutocompleteSelect("parties:organization-lookup"),
@@ -73,7 +82,7 @@ class PersonFilterForm(FilterForm):
     organization = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
-class AddressForm(StyledFormMixin, forms.ModelForm):
+class AddressForm(forms.ModelForm):
     class Meta:
         model = Address
         fields = ["kind", "line1", "line2", "postal_code", "city", "country", "is_default"]

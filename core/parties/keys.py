@@ -8,7 +8,10 @@ from django.db.models import Expression, F, Func, Value
 from django.db.models.functions import Lower, Trim
 
 # Legal-form words that do not tell two companies apart ("Acme AB" = "Acme").
-LEGAL_FORMS = r"\m(ab|aktiebolag|publ|hb|kb|ek för|ekonomisk förening|ltd|limited|inc|llc|gmbh|oy|as|asa|a/s|plc|co|corp|sa|bv|nv)\M"
+LEGAL_FORMS = (
+    r"\m(ab|aktiebolag|publ|hb|kb|ek för|ekonomisk förening"
+    r"|ltd|limited|inc|llc|gmbh|oy|as|asa|a/s|plc|co|corp|sa|bv|nv)\M"
+)
 
 
 def _regexp_replace(expression: Expression, pattern: str, replacement: str = "") -> Func:

@@ -158,12 +158,12 @@ class Person(models.Model):
     def __str__(self) -> str:
         return self.full_name or self.email
 
+    def get_absolute_url(self) -> str:
+        return reverse("parties:person-detail", args=[self.pk])
+
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
-
-    def get_absolute_url(self) -> str:
-        return reverse("parties:person-detail", args=[self.pk])
 
 
 class Address(models.Model):

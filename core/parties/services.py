@@ -5,8 +5,8 @@ from typing import Any
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.urls import reverse
-from django.utils.encoding import force_bytes
 from django.utils import timezone
+from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
@@ -31,7 +31,17 @@ ORGANIZATION_FIELDS = [
     "is_active",
     "notes",
 ]
-PERSON_FIELDS = ["first_name", "last_name", "email", "phone", "job_title", "organization", "roles", "is_active", "notes"]
+PERSON_FIELDS = [
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "job_title",
+    "organization",
+    "roles",
+    "is_active",
+    "notes",
+]
 ADDRESS_FIELDS = ["kind", "line1", "line2", "postal_code", "city", "country", "is_default"]
 
 
@@ -131,10 +141,8 @@ def address_save(
         if (organization is None) == (person is None):
             raise ServiceError(_("An address belongs to exactly one organization or person."))
         address = Address(organization=organization, person=person)
-        action = AuditEntry.Action.CREATE
     else:
         address = _lock(Address, address.pk)
-        action = AuditEntry.Action.UPDATE
     before = snapshot(address, list(values))
     if values.get("is_default", address.is_default):
         # One default per kind: the new default takes over from the old one.
@@ -162,9 +170,7 @@ def address_delete(*, actor: User | None, address: Address) -> None:
     owner = address.organization or address.person
     text = str(address)
     address.delete()
-    audit_record(
-        actor=actor, instance=owner, action=AuditEntry.Action.UPDATE, message=_("Address removed: %s") % text
-    )
+    audit_record(actor=actor, instance=owner, action=AuditEntry.Action.UPDATE, message=_("Address removed: %s") % text)
 
 
 @transaction.atomic
@@ -186,9 +192,7 @@ def person_link_verified_portal_user(*, user: User, email: str) -> Person:
     else:
         person.user = user
         person.save(update_fields=["user", "updated_at"])
-        audit_record(
-            actor=user, instance=person, action=AuditEntry.Action.ACTION, message=_("Portal sign-up linked")
-        )
+        audit_record(actor=user, instance=person, action=AuditEntry.Action.ACTION, message=_("Portal sign-up linked"))
     if not user.full_name and person.full_name:
         user.full_name = person.full_name
         user.save(update_fields=["full_name"])
@@ -241,9 +245,7 @@ def portal_invitation_accept(*, user: User, password: str) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
     user.set_password(password)
     user.save(update_fields=["password"])
-    EmailAddress.objects.update_or_create(
-        user=user, email=user.email, defaults={"verified": True, "primary": True}
-    )
+    EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
     person = Person.objects.select_related("portal_invited_by").filter(user=user).first()
     if person is not None:
         audit_record(

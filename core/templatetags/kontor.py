@@ -10,11 +10,13 @@ from django.utils.translation import gettext as _
 
 register = template.Library()
 
-_LOCALES = {"sv": "sv_SE", "en": "en_SE"}
+# English pages use British number style ("SEK 1,234.50"); Swedish pages Swedish ("1 234,50 kr").
+_LOCALES = {"sv": "sv_SE", "en": "en_GB"}
+_CURRENCY_PATTERNS = {"en": "\u00a4\u00a0#,##0.00"}
 
 
 def _locale() -> str:
-    return _LOCALES.get((get_language() or "en")[:2], "en_SE")
+    return _LOCALES.get((get_language() or "en")[:2], "en_GB")
 
 
 @register.filter
@@ -22,7 +24,10 @@ def money(amount: Decimal | None, currency: object = "SEK") -> str:
     """1234.5|money:"SEK" -> '1 234,50 kr' in Swedish, 'SEK 1,234.50' in English."""
     if amount in (None, ""):
         return "—"
-    return format_currency(Decimal(amount), str(currency or "SEK"), locale=_locale())
+    language = (get_language() or "en")[:2]
+    return format_currency(
+        Decimal(amount), str(currency or "SEK"), format=_CURRENCY_PATTERNS.get(language), locale=_locale()
+    )
 
 
 @register.filter

@@ -127,7 +127,9 @@ def test_password_reset_end_to_end(client, customer_user):
     assert response["Location"] == "/portal/"
 
 
-def test_staff_invites_customer_who_sets_password_and_lands_on_portal(client, make_staff, django_capture_on_commit_callbacks):
+def test_staff_invites_customer_who_sets_password_and_lands_on_portal(
+    client, make_staff, django_capture_on_commit_callbacks
+):
     sales = make_staff("Sales")
     person = PersonFactory(email="invitee@customer.example", first_name="Ida", last_name="Lund")
     client.force_login(sales)

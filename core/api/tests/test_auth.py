@@ -4,8 +4,8 @@ import time
 
 import pytest
 from allauth.account.models import EmailAddress
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from rest_framework.authtoken.models import Token
 
 from core.accounts.models import Department
@@ -151,7 +151,9 @@ def test_two_factor_accounts_need_the_code(api_client, make_staff, password):
     secret = _activate_totp(user)
 
     without = api_client.post(URL, {"email": user.email, "password": password}, format="json")
-    wrong = api_client.post(URL, {"email": user.email, "password": password, "code": _wrong_code(secret)}, format="json")
+    wrong = api_client.post(
+        URL, {"email": user.email, "password": password, "code": _wrong_code(secret)}, format="json"
+    )
     right = api_client.post(
         URL, {"email": user.email, "password": password, "code": _current_code(secret)}, format="json"
     )

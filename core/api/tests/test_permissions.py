@@ -1,8 +1,10 @@
 """Who may do what on the staff API: employees by department, never customers, never anonymous."""
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import Permission
 
+from core.accounts.models import Department
 from core.catalog.tests.factories import ProductFactory
 from core.parties.tests.factories import OrganizationFactory, PersonFactory
 
@@ -206,3 +208,22 @@ def test_the_docs_page_uses_local_assets_only(client, make_staff):
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     for outside in ("cdn", "unpkg", "jsdelivr"):
         assert outside not in html
+
+
+def test_staff_whose_department_requires_two_factor_must_set_it_up_first(api_client_for, make_staff):
+    # given a Finance employee with a token, and then Finance starts requiring two-factor sign-in
+    client = api_client_for(make_staff("Finance"))
+    Department.objects.filter(group__name="Finance").update(mfa_required=True)
+
+    response = client.get(PRODUCTS)
+
+    assert response.status_code == 403
+    assert response.json() == {"detail": "Your department requires two-factor sign-in: set it up in Kontor first."}
+
+
+def test_staff_with_two_factor_set_up_may_use_the_api(api_client_for, make_staff):
+    Department.objects.filter(group__name="Finance").update(mfa_required=True)
+    user = make_staff("Finance")
+    TOTP.activate(user, generate_totp_secret())
+
+    assert api_client_for(user).get(PRODUCTS).status_code == 200

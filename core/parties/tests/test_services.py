@@ -92,7 +92,14 @@ def test_portal_users_email_cannot_be_changed_by_staff(make_staff, customer_user
 def test_address_default_is_unique_per_kind(make_staff):
     organization = OrganizationFactory()
     actor = make_staff("Sales")
-    values = {"kind": "billing", "line1": "Gatan 1", "line2": "", "postal_code": "111 22", "city": "Sthlm", "country": "SE"}
+    values = {
+        "kind": "billing",
+        "line1": "Gatan 1",
+        "line2": "",
+        "postal_code": "111 22",
+        "city": "Sthlm",
+        "country": "SE",
+    }
     first = services.address_save(actor=actor, organization=organization, is_default=True, **values)
     second = services.address_save(actor=actor, organization=organization, is_default=True, **values)
     first.refresh_from_db()

@@ -27,8 +27,14 @@ def test_create_organization_through_the_form(client, make_staff):
     client.force_login(make_staff("Sales"))
     response = client.post(
         reverse("parties:organization-create"),
-        {"name": "Ny Kund AB", "org_number": "559999-0001", "roles": ["customer"], "country": "SE",
-         "portal_visibility": "organization", "is_active": "on"},
+        {
+            "name": "Ny Kund AB",
+            "org_number": "559999-0001",
+            "roles": ["customer"],
+            "country": "SE",
+            "portal_visibility": "organization",
+            "is_active": "on",
+        },
     )
     organization = Organization.objects.get(name="Ny Kund AB")
     assert response.status_code == 302
@@ -138,7 +144,9 @@ def test_bulk_deactivate(client, make_staff):
 def test_bulk_needs_change_right(client, make_staff):
     organization = OrganizationFactory()
     client.force_login(make_staff("HR"))
-    response = client.post(reverse("parties:organization-bulk"), {"selected": [organization.pk], "action": "deactivate"})
+    response = client.post(
+        reverse("parties:organization-bulk"), {"selected": [organization.pk], "action": "deactivate"}
+    )
     assert response.status_code == 403
     organization.refresh_from_db()
     assert organization.is_active
@@ -151,8 +159,14 @@ def test_person_create_with_organization_autocomplete(client, make_staff):
     assert f'data-value="{organization.pk}"' in lookup
     response = client.post(
         reverse("parties:person-create"),
-        {"first_name": "Ada", "last_name": "Lind", "email": "ada@kunden.example", "organization": organization.pk,
-         "roles": ["customer"], "is_active": "on"},
+        {
+            "first_name": "Ada",
+            "last_name": "Lind",
+            "email": "ada@kunden.example",
+            "organization": organization.pk,
+            "roles": ["customer"],
+            "is_active": "on",
+        },
     )
     assert response.status_code == 302
     assert Person.objects.get(email="ada@kunden.example").organization == organization
@@ -168,7 +182,13 @@ def test_person_page_shows_history(client, make_staff):
     person = Person.objects.get(email="bo@ek.example")
     client.post(
         reverse("parties:person-edit", args=[person.pk]),
-        {"first_name": "Bo", "last_name": "Ekström", "email": "bo@ek.example", "roles": ["customer"], "is_active": "on"},
+        {
+            "first_name": "Bo",
+            "last_name": "Ekström",
+            "email": "bo@ek.example",
+            "roles": ["customer"],
+            "is_active": "on",
+        },
     )
     html = client.get(person.get_absolute_url()).content.decode()
     assert "Ekström" in html
