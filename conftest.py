@@ -7,6 +7,17 @@ from config.celery import app as celery_app
 from core.accounts.tests.factories import PASSWORD, StaffFactory, UserFactory
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Real hashing costs most of a second per sign-in; tests check flows, not hash strength."""
+    from django.conf import settings
+    from django.contrib.auth.hashers import get_hashers
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    get_hashers.cache_clear()
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache():
     """Rate limits and cached values live in Redis: every test starts with them empty."""
@@ -55,9 +66,9 @@ def customer_user(db):
 def admin_user(db):
     from core.accounts.models import User
 
-    user = User.objects.create_superuser(email="admin@kontor.example", password=PASSWORD, full_name="Admin")
-    UserFactory._meta.model  # noqa: B018 - keep the import used for readers
     from allauth.account.models import EmailAddress
+
+    user = User.objects.create_superuser(email="admin@kontor.example", password=PASSWORD, full_name="Admin")
 
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     return user

@@ -108,10 +108,11 @@ DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="t
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
-if _test_worker := env.str("PYTEST_XDIST_WORKER", default=""):
-    # Parallel test processes (pytest-xdist gw0, gw1, ...) each get their own
-    # Redis database, so caches, rate limits and Celery queues never mix.
-    REDIS_URL = f"{REDIS_URL.rsplit('/', 1)[0]}/{1 + int(_test_worker.removeprefix('gw'))}"
+if env.str("PYTEST_VERSION", default=""):
+    # Under pytest, each test process (pytest-xdist gw0, gw1, ...) gets its own Redis
+    # database, never the one a running `make run` uses: tests flush theirs freely.
+    _test_worker = int(env.str("PYTEST_XDIST_WORKER", default="gw0").removeprefix("gw"))
+    REDIS_URL = f"{REDIS_URL.rsplit('/', 1)[0]}/{1 + _test_worker}"
 
 CACHES = {
     "default": {
@@ -138,6 +139,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/portal/"  # customers; core.accounts.adapter sends staff to /app/
 ACCOUNT_ADAPTER = "core.accounts.adapter.AccountAdapter"
+ACCOUNT_SIGNUP_FORM_CLASS = "core.accounts.forms.SignupForm"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -150,10 +152,9 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Kontor] "
 ACCOUNT_SESSION_REMEMBER = None
 # Rate limits live in the cache above (Redis), so they hold across processes.
 # https://docs.allauth.org/en/latest/account/rate_limits.html
-ACCOUNT_LOGIN_ATTEMPTS_LIMIT = 5  # failed attempts per address within the timeout below
-ACCOUNT_LOGIN_ATTEMPTS_TIMEOUT = 300
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/300s/key",  # five wrong passwords lock the address for five minutes
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
@@ -218,7 +219,10 @@ _email_options = {
         "timeout": 30,
     },
     "django.core.mail.backends.filebased.EmailBackend": {
-        "file_path": _email.get("EMAIL_FILE_PATH") or str(BASE_DIR / "tmp" / "mail"),
+        # django-environ drops the leading "/" of filemail:///abs/path; put it back.
+        "file_path": "/" + _email["EMAIL_FILE_PATH"].lstrip("/")
+        if _email.get("EMAIL_FILE_PATH")
+        else str(BASE_DIR / "tmp" / "mail"),
     },
 }
 MAILERS = {
@@ -248,6 +252,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"auth_token": "10/min"},
+    # Proxies in front of Kontor; without it X-Forwarded-For could fake the client address for throttling.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kontor API",

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -62,7 +63,11 @@ def notifications_mark_read(request: HttpRequest) -> HttpResponse:
     count = notification_mark_read(user=request.user, notification_ids=ids)
     if request.htmx:
         return render(request, "core/_bell.html", {})
-    messages.success(request, _("%(count)d notifications marked as read.") % {"count": count})
+    messages.success(
+        request,
+        ngettext("%(count)d notification marked as read.", "%(count)d notifications marked as read.", count)
+        % {"count": count},
+    )
     return redirect(request.POST.get("next") or "notifications")
 
 

@@ -187,7 +187,10 @@ def person_link_verified_portal_user(*, user: User, email: str) -> Person:
     candidates = Person.objects.select_for_update().filter(email__iexact=email.strip(), user__isnull=True)
     person = candidates.order_by("organization_id", "pk").first()
     if person is None:
-        person = Person.objects.create(email=email.strip().lower(), user=user, roles=["customer"])
+        first_name, _space, last_name = user.full_name.strip().partition(" ")
+        person = Person.objects.create(
+            first_name=first_name, last_name=last_name, email=email.strip().lower(), user=user, roles=["customer"]
+        )
         audit_record(actor=user, instance=person, action=AuditEntry.Action.CREATE, message=_("Signed up on the portal"))
     else:
         person.user = user

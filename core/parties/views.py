@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.accounts.decorators import staff_permission_required
@@ -55,7 +56,10 @@ def organization_bulk(request: HttpRequest) -> HttpResponse:
         messages.warning(request, _("Select at least one organization and an action."))
     else:
         count = services.organization_set_active(actor=request.user, pks=ids, is_active=action == "activate")
-        messages.success(request, _("%(count)d organizations updated.") % {"count": count})
+        messages.success(
+            request,
+            ngettext("%(count)d organization updated.", "%(count)d organizations updated.", count) % {"count": count},
+        )
     return redirect(request.POST.get("next") or "parties:organization-list")
 
 

@@ -78,7 +78,12 @@ def test_admin_reachable_for_admin_user(client, admin_user):
 def test_customer_signup_verifies_email_then_reaches_portal(client):
     response = client.post(
         reverse("account_signup"),
-        {"email": "new.customer@example.com", "password1": "a-Strong-pass-2026", "password2": "a-Strong-pass-2026"},
+        {
+            "full_name": "Nora Ny",
+            "email": "new.customer@example.com",
+            "password1": "a-Strong-pass-2026",
+            "password2": "a-Strong-pass-2026",
+        },
     )
     assert response.status_code == 302
     user = User.objects.get(email="new.customer@example.com")
@@ -94,6 +99,7 @@ def test_customer_signup_verifies_email_then_reaches_portal(client):
     assert EmailAddress.objects.get(user=user).verified
     person = Person.objects.get(user=user)
     assert person.organization is None
+    assert (person.first_name, person.last_name) == ("Nora", "Ny")
     assert client.get("/portal/").status_code == 200
 
 
@@ -102,7 +108,12 @@ def test_verified_signup_links_to_existing_person_and_organization(client):
     existing = PersonFactory(email="kim@acme.example", organization=organization, first_name="Kim", last_name="Ek")
     client.post(
         reverse("account_signup"),
-        {"email": "Kim@Acme.example", "password1": "a-Strong-pass-2026", "password2": "a-Strong-pass-2026"},
+        {
+            "full_name": "Kim Ek",
+            "email": "Kim@Acme.example",
+            "password1": "a-Strong-pass-2026",
+            "password2": "a-Strong-pass-2026",
+        },
     )
     user = User.objects.get(email="kim@acme.example")
     existing.refresh_from_db()
