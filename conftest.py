@@ -64,9 +64,9 @@ def customer_user(db):
 
 @pytest.fixture
 def admin_user(db):
-    from core.accounts.models import User
-
     from allauth.account.models import EmailAddress
+
+    from core.accounts.models import User
 
     user = User.objects.create_superuser(email="admin@kontor.example", password=PASSWORD, full_name="Admin")
 
