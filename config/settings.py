@@ -207,7 +207,8 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
 # EMAIL_URL: consolemail:// (dev default), filemail:///path, smtp://user:password@host:587,
 # smtp+tls://..., smtp+ssl://... Django 6.1 configures mail as MAILERS (the EMAIL_* settings are deprecated).
-_email = env.email_url("EMAIL_URL", default="consolemail://")
+# In production EMAIL_URL has no default: mail that silently goes nowhere is a defect.
+_email = env.email_url("EMAIL_URL", default="consolemail://") if DEBUG else env.email_url("EMAIL_URL")
 _email_options = {
     "django.core.mail.backends.smtp.EmailBackend": {
         "host": _email.get("EMAIL_HOST", "localhost"),
