@@ -11,4 +11,5 @@ urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("v1/core/", include("core.api.urls")),
+    path("v1/integration/", include("integration.bus.api_urls")),
 ]

@@ -53,7 +53,12 @@ INSTALLED_APPS = [
     "core.catalog",
     "core.audit",
     "core.notifications",
+    "integration.bus",
 ]
+# Extra apps by configuration: the tests' probe app in the worker that tests start, and in benchmarks.
+INSTALLED_APPS += env.list("KONTOR_EXTRA_APPS", default=[])
+if env.str("PYTEST_VERSION", default="") and "tests.bus_probe" not in INSTALLED_APPS:
+    INSTALLED_APPS.append("tests.bus_probe")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -295,8 +300,21 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "core.tasks.beat_heartbeat", "schedule": 15.0},
+    "bus-sweep": {"task": "integration.bus.tasks.sweep", "schedule": env.float("BUS_SWEEP_SECONDS", default=5.0)},
+    "bus-purge": {"task": "integration.bus.tasks.purge", "schedule": 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / ".celerybeat-schedule"))
+
+# --- Integration bus (integration/bus) -----------------------------------------
+
+BUS_MAX_ATTEMPTS = env.int("BUS_MAX_ATTEMPTS", default=8)  # then the delivery is dead-lettered
+BUS_RETRY_BASE_SECONDS = env.float("BUS_RETRY_BASE_SECONDS", default=2.0)  # first retry after about this long
+BUS_RETRY_MAX_SECONDS = env.float("BUS_RETRY_MAX_SECONDS", default=6 * 3600)  # longest wait between tries
+# An open delivery not finished this long after it was sent is sent again (lost broker message).
+# Must exceed CELERY_TASK_TIME_LIMIT plus the longest queue wait you expect.
+BUS_RESEND_AFTER_SECONDS = env.int("BUS_RESEND_AFTER_SECONDS", default=600)
+BUS_LAG_THRESHOLD_SECONDS = env.int("BUS_LAG_THRESHOLD_SECONDS", default=120)  # /health/ goes 503 past it
+BUS_RETENTION_DAYS = env.int("BUS_RETENTION_DAYS", default=30)  # finished events older than this are deleted
 
 # --- Health ------------------------------------------------------------------
 

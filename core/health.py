@@ -6,6 +6,7 @@ reads them, so answering takes milliseconds and never waits on the broker.
 """
 
 import time
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -75,9 +76,23 @@ def _check_celery(redis_ok: bool) -> tuple[dict[str, Any], dict[str, Any]]:
     return worker_state, beat_state
 
 
+_EXTRA_CHECKS: dict[str, Callable[[], dict[str, Any]]] = {}
+
+
+def register_check(name: str, check: Callable[[], dict[str, Any]]) -> None:
+    """Let an app add its own check (the bus adds its lag) without the kernel importing it."""
+    _EXTRA_CHECKS[name] = check
+
+
 def health_report() -> dict[str, Any]:
     """Every check with its state; `ok` is true only when all are up."""
     checks: dict[str, dict[str, Any]] = {"database": _check_database(), "redis": _check_redis()}
     checks["workers"], checks["beat"] = _check_celery(checks["redis"]["ok"])
+    for name, check in _EXTRA_CHECKS.items():
+        if checks["database"]["ok"]:
+            try:
+                checks[name] = check()
+            except Exception as error:  # noqa: BLE001 - a failing check reports itself as down
+                checks[name] = {"ok": False, "error": str(error)[:200]}
     down = [name for name, state in checks.items() if not state["ok"]]
     return {"ok": not down, "down": down, "checks": checks}

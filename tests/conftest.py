@@ -1,6 +1,7 @@
 """Fixtures for cross-app tests: a real Celery worker and beat against the test database."""
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -22,7 +23,8 @@ class CeleryProcesses:
     def __init__(self, mail_dir: Path, log_dir: Path) -> None:
         self.mail_dir = mail_dir
         self.log_dir = log_dir
-        self.processes: list[subprocess.Popen] = []
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.env: dict[str, str] = {}
 
     def start(self) -> None:
         env = {
@@ -32,27 +34,48 @@ class CeleryProcesses:
             "EMAIL_URL": f"filemail://{self.mail_dir}",
             "CELERY_BEAT_SCHEDULE_FILENAME": str(self.log_dir / "beat-schedule"),
             "DATABASE_POOL_MAX": "4",
+            "KONTOR_EXTRA_APPS": "tests.bus_probe",
+            # Tests drop broker messages on purpose; the sweep re-sends after this many seconds.
+            "BUS_RESEND_AFTER_SECONDS": "5",
+            "BUS_SWEEP_SECONDS": "1",
+            "BUS_RETRY_BASE_SECONDS": "0.2",
+            "BUS_MAX_ATTEMPTS": "3",
         }
         # REDIS_URL above already names this test process's Redis database; settings must not move it again.
         env.pop("PYTEST_XDIST_WORKER", None)
         env.pop("PYTEST_VERSION", None)
+        self.env = env
+        self.processes = {}
+        self.start_process("worker")
+        self.start_process("beat")
+
+    def start_process(self, name: str) -> None:
         celery = [sys.executable, "-m", "celery", "-A", "config"]
         commands = {
-            "worker": [*celery, "worker", "--loglevel=INFO", "--concurrency=1", f"--hostname=test-{os.getpid()}@%h"],
+            "worker": [*celery, "worker", "--loglevel=INFO", "--concurrency=2", f"--hostname=test-{os.getpid()}@%h"],
             "beat": [*celery, "beat", "--loglevel=INFO"],
         }
-        for name, command in commands.items():
-            log = open(self.log_dir / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
-            self.processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
+        log = open(self.log_dir / f"{name}.log", "a")  # noqa: SIM115 - closed with the process
+        # Own process group, so that a test can kill the worker and its pool children at once.
+        self.processes[name] = subprocess.Popen(
+            commands[name], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def kill(self, name: str) -> None:
+        """SIGKILL the process and its children: no clean shutdown, no acknowledgements."""
+        process = self.processes[name]
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=15)
 
     def stop(self) -> None:
-        for process in self.processes:
-            process.terminate()
-        for process in self.processes:
+        for process in self.processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes.values():
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
 
     def logs(self) -> str:
         return "\n".join(path.read_text() for path in sorted(self.log_dir.glob("*.log")))

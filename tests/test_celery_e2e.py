@@ -7,7 +7,7 @@ from django.test import Client
 from core.notifications.services import notify
 from tests.conftest import wait_for
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.xdist_group("celery"), pytest.mark.django_db(transaction=True)]
 
 
 def test_health_is_200_with_worker_and_beat_running(celery_worker):

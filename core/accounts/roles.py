@@ -60,7 +60,16 @@ GRANTS: dict[str, list[str]] = {
         "catalog.change_product",
         "catalog.*",
     ],
-    "it": [*_SEE_KERNEL, "accounts.view_user", "accounts.change_user", "accounts.view_department", "audit.*"],
+    "it": [
+        *_SEE_KERNEL,
+        "accounts.view_user",
+        "accounts.change_user",
+        "accounts.view_department",
+        "audit.*",
+        "bus.view_outboxevent",
+        "bus.view_delivery",
+        "bus.change_delivery",  # retry and discard dead letters
+    ],
     "logistics": [
         *_SEE_KERNEL,
         "parties.add_organization",
@@ -73,7 +82,14 @@ GRANTS: dict[str, list[str]] = {
         "catalog.change_unit",
     ],
     "legal": [*_SEE_KERNEL, "parties.change_organization"],
-    "management": [*_SEE_KERNEL, "accounts.view_user", "accounts.view_department", "audit.*"],
+    "management": [
+        *_SEE_KERNEL,
+        "accounts.view_user",
+        "accounts.view_department",
+        "audit.*",
+        "bus.view_outboxevent",
+        "bus.view_delivery",
+    ],
 }
 
 

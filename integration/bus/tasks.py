@@ -1,0 +1,32 @@
+"""Celery tasks of the bus (thin: each calls one service)."""
+
+from celery import shared_task
+
+from integration.bus import services
+
+
+@shared_task(ignore_result=True)
+def relay() -> int:
+    """Hand pending events to their subscribers (queued after each commit that published)."""
+    from core.health import redis_client
+
+    redis_client().delete(services.RELAY_QUEUED_KEY)  # publishers from now on queue a new relay
+    return services.relay_pending()
+
+
+@shared_task(ignore_result=True)
+def deliver(delivery_id: int) -> str:
+    """Run one delivery; failures are recorded and rescheduled by the service, never raised to Celery."""
+    return services.deliver(delivery_id)
+
+
+@shared_task(ignore_result=True)
+def sweep() -> dict[str, int]:
+    """Beat, every few seconds: relay anything still pending and re-send deliveries whose message was lost."""
+    return services.sweep()
+
+
+@shared_task(ignore_result=True)
+def purge() -> dict[str, int]:
+    """Beat, hourly: delete finished events older than the retention period, in small batches."""
+    return services.purge_old()
