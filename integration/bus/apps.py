@@ -9,7 +9,7 @@ class BusConfig(AppConfig):
     verbose_name = _("Integration bus")
 
     def ready(self) -> None:
-        from core import health
+        from core import demo, health
         from core.navigation import NavItem, register
         from integration.bus import selectors
 
@@ -17,6 +17,19 @@ class BusConfig(AppConfig):
         autodiscover_modules("events")
         autodiscover_modules("handlers")
         health.register_check("bus", selectors.bus_health)
+        demo.register("integration bus", _seed_demo)
         register(
             NavItem(_("Integration"), "bus:overview", "diagram-3", "system", "bus.view_outboxevent", order=15),
         )
+
+
+def _seed_demo(admin) -> str:
+    """Three test events, once: the integration page then has traffic to show."""
+    from integration.bus.models import Probe
+    from integration.bus.services import probe_send
+
+    if Probe.objects.exists():
+        return "test events already sent"
+    for note in ("Demo: first test event", "Demo: second test event", "Demo: third test event"):
+        probe_send(actor=admin, note=note)
+    return "3 test events published"

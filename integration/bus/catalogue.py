@@ -90,7 +90,14 @@ def render_markdown(subscribers_for) -> str:
     if not events:
         lines += ["No events are declared yet: each app adds its own as it arrives.", ""]
     for spec in events:
-        lines += [f"## `{spec.name}` (version {spec.version})", "", spec.description, "", f"Producer: {spec.producer}", ""]
+        lines += [
+            f"## `{spec.name}` (version {spec.version})",
+            "",
+            spec.description,
+            "",
+            f"Producer: {spec.producer}",
+            "",
+        ]
         lines += ["| field | type | required |", "|---|---|---|"]
         lines += [f"| `{name}` | {kind} | {'yes' if required else 'no'} |" for name, kind, required in spec.fields()]
         subscribers = [subscriber.name for subscriber in subscribers_for(spec.name)]

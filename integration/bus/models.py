@@ -139,3 +139,33 @@ class Delivery(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in {self.Status.PENDING, self.Status.RUNNING, self.Status.RETRYING}
+
+
+class Probe(models.Model):
+    """An operator's test event: proves that publishing, the relay, the broker and a worker all work.
+
+    Sent from the integration page; its subscriber stamps when it arrived, so
+    the round trip shows what a real event would wait right now.
+    """
+
+    event_uuid = models.UUIDField(unique=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    sent_at = models.DateTimeField(_("sent"))
+    received_at = models.DateTimeField(_("received"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("test event")
+        verbose_name_plural = _("test events")
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return f"Probe {self.event_uuid}"
+
+    @property
+    def round_trip_ms(self) -> int | None:
+        if self.received_at is None:
+            return None
+        return int((self.received_at - self.sent_at).total_seconds() * 1000)

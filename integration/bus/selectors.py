@@ -8,7 +8,7 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.db.models.functions import TruncMinute
 from django.utils import timezone
 
-from integration.bus.models import Delivery, OutboxEvent
+from integration.bus.models import Delivery, OutboxEvent, Probe
 
 OPEN = [Delivery.Status.PENDING, Delivery.Status.RUNNING, Delivery.Status.RETRYING]
 
@@ -75,6 +75,7 @@ def bus_overview(*, minutes: int = 30) -> dict[str, Any]:
             .order_by("-started_at", "-pk")[:10]
         ),
         "subscribers": subscribers,
+        "probes": list(Probe.objects.select_related("sent_by")[:5]),
     }
 
 

@@ -14,7 +14,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from integration.bus import catalogue, registry
-from integration.bus.models import AggregateSequence, Delivery, OutboxEvent
+from integration.bus.models import AggregateSequence, Delivery, OutboxEvent, Probe
 
 logger = logging.getLogger(__name__)
 
@@ -167,7 +167,7 @@ def enqueue_deliveries(delivery_ids: Iterable[int], *, countdown: float = 0) -> 
     for position, delivery_id in enumerate(ids):
         try:
             deliver.apply_async(args=[delivery_id], countdown=countdown)
-        except Exception:  # noqa: BLE001 - the broker is unreachable: the database keeps the work
+        except Exception:  # the broker is unreachable: the database keeps the work
             logger.warning("Broker unreachable; %s deliveries left for the sweep.", len(ids) - position, exc_info=True)
             Delivery.objects.filter(pk__in=ids[position:]).update(enqueued_at=None)
             return
@@ -398,3 +398,22 @@ def purge_old(*, batch_size: int = 1000, max_batches: int = 100) -> dict[str, in
             deleted_deliveries += Delivery.objects.filter(event_id__in=ids).delete()[0]
             deleted_events += OutboxEvent.objects.filter(pk__in=ids).delete()[0]
     return {"events": deleted_events, "deliveries": deleted_deliveries}
+
+
+# --- test events -----------------------------------------------------------------
+
+
+@transaction.atomic
+def probe_send(*, actor, note: str = "") -> Probe:
+    """Publish a test event now; its round trip shows on the integration page."""
+    now = timezone.now()
+    probe = Probe(sent_by=actor if getattr(actor, "is_authenticated", False) else None, note=note[:200], sent_at=now)
+    event = publish("bus.probe", {"note": probe.note, "sent_by": probe.sent_by_id}, aggregate=("bus.probe", "probe"))
+    probe.event_uuid = event.uuid
+    probe.sent_at = event.occurred_at
+    probe.save()
+    return probe
+
+
+def probe_received(*, event_uuid: str) -> None:
+    Probe.objects.filter(event_uuid=event_uuid, received_at__isnull=True).update(received_at=timezone.now())

@@ -54,6 +54,14 @@ def delivery_resolve(request: HttpRequest, pk: int, action: str) -> HttpResponse
     return redirect(request.POST.get("next") or "bus:dead-letters")
 
 
+@staff_permission_required("bus.change_delivery")
+@require_POST
+def probe_send(request: HttpRequest) -> HttpResponse:
+    services.probe_send(actor=request.user, note=request.POST.get("note", ""))
+    messages.success(request, _("A test event was published. Its round trip appears below within seconds."))
+    return redirect("bus:overview")
+
+
 @staff_permission_required("bus.view_outboxevent")
 def catalogue_page(request: HttpRequest) -> HttpResponse:
     """Every event the system knows, its payload and who listens: the same text as docs/events.md."""

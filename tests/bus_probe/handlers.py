@@ -2,7 +2,6 @@ import time
 from typing import TYPE_CHECKING
 
 from integration.bus import subscribe
-
 from tests.bus_probe.models import Effect, Switch
 
 if TYPE_CHECKING:

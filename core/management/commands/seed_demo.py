@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from core import demo
 from core.accounts.models import User
 from core.catalog.models import Currency, Product, TaxRate, Unit
 from core.catalog.services import product_create
@@ -85,6 +86,8 @@ class Command(BaseCommand):
         products = self._products(admin)
         customers = self._customers(admin)
         extra = self._organizations(admin, rng, options["organizations"])
+        for name, seeder in demo.seeders().items():
+            self.stdout.write(f"{name}: {seeder(admin)}")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(STAFF)} staff, {len(customers)} portal customers, "
