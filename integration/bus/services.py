@@ -2,6 +2,7 @@
 
 import logging
 import random
+import time
 import traceback as traceback_module
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -141,32 +142,42 @@ def relay_pending(*, batch_size: int = 500) -> int:
             # Only the first open delivery of each aggregate goes to the broker now; the others are
             # sent as their predecessor finishes (_release_next_in_order), the sweep being the fallback.
             heads = list(
-                Delivery.objects.filter(event__in=events, status=Delivery.Status.PENDING)
-                .annotate(
-                    blocked=Exists(
-                        _earlier_open(
-                            OuterRef("subscriber"),
-                            OuterRef("aggregate_type"),
-                            OuterRef("aggregate_id"),
-                            OuterRef("sequence"),
-                        )
-                    )
+                _heads(Delivery.objects.filter(event__in=events, status=Delivery.Status.PENDING)).values_list(
+                    "pk", flat=True
                 )
-                .filter(blocked=False)
-                .values_list("pk", flat=True)
             )
+            waiting = [event.pk for event in events]
             transaction.on_commit(lambda ids=heads: enqueue_deliveries(ids), robust=True)
+            # A predecessor that finished while this transaction was open could not see these
+            # deliveries to release them: look again once they are visible.
+            transaction.on_commit(lambda events=waiting, sent=set(heads): _send_new_heads(events, sent), robust=True)
             relayed += len(events)
 
 
+def _heads(queryset: QuerySet[Delivery]) -> QuerySet[Delivery]:
+    """The open deliveries with no unfinished earlier event of their aggregate for their subscriber."""
+    earlier = _earlier_open(
+        OuterRef("subscriber"), OuterRef("aggregate_type"), OuterRef("aggregate_id"), OuterRef("sequence")
+    )
+    return queryset.annotate(blocked=Exists(earlier)).filter(blocked=False)
+
+
+def _send_new_heads(event_ids: list[int], already_sent: set[int]) -> None:
+    pending = Delivery.objects.filter(event_id__in=event_ids, status=Delivery.Status.PENDING)
+    enqueue_deliveries([pk for pk in _heads(pending).values_list("pk", flat=True) if pk not in already_sent])
+
+
+BATCH_SIZE = 100  # deliveries per broker message
+
+
 def enqueue_deliveries(delivery_ids: Iterable[int], *, countdown: float = 0) -> None:
-    """Send delivery tasks to the broker. If the broker is down, mark them unsent so the sweep sends them later."""
-    from integration.bus.tasks import deliver
+    """Send deliveries to the broker in batches. If it is down, mark them unsent so the sweep sends them later."""
+    from integration.bus.tasks import deliver_batch
 
     ids = list(delivery_ids)
-    for position, delivery_id in enumerate(ids):
+    for position in range(0, len(ids), BATCH_SIZE):
         try:
-            deliver.apply_async(args=[delivery_id], countdown=countdown)
+            deliver_batch.apply_async(args=[ids[position : position + BATCH_SIZE]], countdown=countdown)
         except Exception:  # the broker is unreachable: the database keeps the work
             logger.warning("Broker unreachable; %s deliveries left for the sweep.", len(ids) - position, exc_info=True)
             Delivery.objects.filter(pk__in=ids[position:]).update(enqueued_at=None)
@@ -194,29 +205,26 @@ def _earlier_open(subscriber, aggregate_type, aggregate_id, sequence) -> QuerySe
     )
 
 
-def _earlier_open_delivery_exists(delivery: Delivery) -> bool:
-    """True while an earlier event of the same aggregate has not reached this subscriber."""
-    return _earlier_open(
-        delivery.subscriber, delivery.aggregate_type, delivery.aggregate_id, delivery.sequence
-    ).exists()
-
-
-def _release_next_in_order(delivery: Delivery) -> None:
-    """Send the aggregate's next waiting delivery for this subscriber now, instead of after its wait."""
-    following = (
-        Delivery.objects.filter(
+def _following_heads(finished: list[Delivery]) -> list[int]:
+    """The deliveries that may run now because these finished: the next open one of each of their chains."""
+    if not finished:
+        return []
+    chains = Q()
+    for delivery in finished:
+        chains |= Q(
             subscriber=delivery.subscriber,
             aggregate_type=delivery.aggregate_type,
             aggregate_id=delivery.aggregate_id,
             sequence__gt=delivery.sequence,
-            status__in=OPEN,
         )
-        .order_by("sequence")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if following is not None:
-        transaction.on_commit(lambda: enqueue_deliveries([following]), robust=True)
+    return list(_heads(Delivery.objects.filter(chains, status__in=OPEN)).values_list("pk", flat=True))
+
+
+def _release_next_in_order(delivery: Delivery) -> None:
+    """After a dead letter is discarded, send the next delivery of its chain."""
+    following = _following_heads([delivery])
+    if following:
+        transaction.on_commit(lambda: enqueue_deliveries(following), robust=True)
 
 
 def _schedule(delivery_id: int, *, at: datetime) -> None:
@@ -228,80 +236,167 @@ def _schedule(delivery_id: int, *, at: datetime) -> None:
         transaction.on_commit(lambda: enqueue_deliveries([delivery_id], countdown=max(wait, 0)), robust=True)
 
 
-def deliver(delivery_id: int) -> str:
-    """Run one delivery: at most one effect, however often the broker hands the task out.
+def _claim(delivery_ids: list[int]) -> dict[int, int]:
+    """Count an attempt for each delivery that may run now, in one statement committed at once.
 
-    1. A short transaction counts the attempt (kept even if the worker dies).
-    2. The handler runs in a second transaction that also marks the delivery
-       done, under a row lock: a concurrent or repeated run waits, then finds
-       it done. A failure rolls the effect back and schedules a retry, or
-       dead-letters the delivery after BUS_MAX_ATTEMPTS.
-    Returns what happened, for logs and tests.
+    A delivery may run when it is open, no other worker holds its row, and no
+    earlier event of its aggregate is still unfinished for its subscriber. The
+    count is committed before any handler runs, so it holds even if the worker
+    is killed. Returns {delivery id: attempt number}.
     """
-    with transaction.atomic():
-        delivery = Delivery.objects.select_for_update(skip_locked=True).filter(pk=delivery_id).first()
-        if delivery is None:
-            return "busy"  # another worker holds it right now; it will finish or fail it
-        if not delivery.is_open:
-            return "already-" + delivery.status
-        if _earlier_open_delivery_exists(delivery):
-            # The predecessor sends this one when it finishes; the sweep re-sends it if that is lost.
-            return "waiting-for-earlier"
-        Delivery.objects.filter(pk=delivery.pk).update(
-            status=Delivery.Status.RUNNING, attempts=F("attempts") + 1, started_at=timezone.now()
-        )
-    attempt = delivery.attempts + 1
-    subscriber = registry.get(delivery.subscriber)
-    try:
-        with transaction.atomic():
-            delivery = Delivery.objects.select_for_update().select_related("event").get(pk=delivery_id)
-            if not delivery.is_open:
-                return "already-" + delivery.status
-            if subscriber is None:
-                raise LookupError(f"No subscriber called {delivery.subscriber!r} is registered in this process.")
-            event = delivery.event
-            subscriber.function(
-                ReceivedEvent(
-                    id=str(event.uuid),
-                    name=event.name,
-                    version=event.version,
-                    payload=event.payload,
-                    aggregate_type=event.aggregate_type,
-                    aggregate_id=event.aggregate_id,
-                    sequence=event.sequence,
-                    occurred_at=event.occurred_at,
-                    attempt=attempt,
-                )
+    table = Delivery._meta.db_table
+    open_states = [str(state) for state in OPEN]
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The count need not survive a database crash (a lost increment only allows one more try),
+        # so this commit does not wait for the disk.
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        cursor.execute(
+            f"""
+            UPDATE {table} AS d SET status = %s, attempts = d.attempts + 1, started_at = now()
+            WHERE d.id IN (
+                SELECT id FROM {table} WHERE id = ANY(%s) AND status = ANY(%s) ORDER BY id FOR UPDATE SKIP LOCKED
             )
-            Delivery.objects.filter(pk=delivery_id).update(
+              AND NOT EXISTS (
+                SELECT 1 FROM {table} AS e
+                WHERE e.subscriber = d.subscriber AND e.aggregate_type = d.aggregate_type
+                  AND e.aggregate_id = d.aggregate_id AND e.sequence < d.sequence AND e.status = ANY(%s))
+            RETURNING d.id, d.attempts
+            """,
+            [str(Delivery.Status.RUNNING), delivery_ids, open_states, [*open_states, str(Delivery.Status.DEAD)]],
+        )
+        return dict(cursor.fetchall())
+
+
+class _BatchFailed(Exception):
+    """One handler of an optimistic batch failed: run the batch again with a savepoint per handler."""
+
+
+def _run(claimed: dict[int, int]) -> tuple[list[Delivery], list[tuple[int, str, str]]]:
+    """Run the handlers of claimed deliveries in one transaction; effects and `done` commit together.
+
+    First optimistically without savepoints (most batches succeed whole); if a
+    handler fails, everything is rolled back and the batch runs again with a
+    savepoint per handler, so that only the failing delivery is retried.
+    Rows stay locked until commit, so a duplicate run waits and then finds them done.
+    """
+    try:
+        return _run_batch(claimed, isolated=False)
+    except _BatchFailed:
+        return _run_batch(claimed, isolated=True)
+
+
+def _run_batch(claimed: dict[int, int], *, isolated: bool) -> tuple[list[Delivery], list[tuple[int, str, str]]]:
+    finished: list[Delivery] = []
+    failures: list[tuple[int, str, str]] = []
+    with transaction.atomic():
+        deliveries = (
+            Delivery.objects.select_for_update(of=("self",))
+            .select_related("event")
+            .filter(pk__in=list(claimed))
+            .order_by("pk")
+        )
+        for delivery in deliveries:
+            if not delivery.is_open:
+                continue
+            subscriber = registry.get(delivery.subscriber)
+            event = delivery.event
+            try:
+                if subscriber is None:
+                    raise LookupError(f"No subscriber called {delivery.subscriber!r} is registered in this process.")
+                with transaction.atomic(savepoint=isolated):
+                    subscriber.function(
+                        ReceivedEvent(
+                            id=str(event.uuid),
+                            name=event.name,
+                            version=event.version,
+                            payload=event.payload,
+                            aggregate_type=event.aggregate_type,
+                            aggregate_id=event.aggregate_id,
+                            sequence=event.sequence,
+                            occurred_at=event.occurred_at,
+                            attempt=claimed[delivery.pk],
+                        )
+                    )
+            except Exception as error:  # noqa: BLE001 - recorded with its traceback and retried, never lost
+                if not isolated:
+                    raise _BatchFailed from error
+                text = f"{type(error).__name__}: {error}"[:2000]
+                failures.append((delivery.pk, text, traceback_module.format_exc()[-20000:]))
+            else:
+                finished.append(delivery)
+        if finished:
+            Delivery.objects.filter(pk__in=[delivery.pk for delivery in finished]).update(
                 status=Delivery.Status.DONE, done_at=timezone.now(), next_attempt_at=None, last_error=""
             )
-            _release_next_in_order(delivery)
-        return "done"
-    except Exception as error:  # noqa: BLE001 - any handler failure is recorded and retried, never lost
-        return _record_failure(delivery_id, error, attempt)
+    return finished, failures
 
 
-def _record_failure(delivery_id: int, error: Exception, attempt: int) -> str:
-    text = f"{type(error).__name__}: {error}"[:2000]
-    trace = traceback_module.format_exc()[-20000:]
+def deliver_many(delivery_ids: list[int], *, budget_seconds: float = 1.0) -> dict[str, int]:
+    """Run a batch of deliveries, then the chains they unblock, for up to `budget_seconds`.
+
+    Effects happen at most once per delivery however often the broker hands
+    the batch out; what is left when the budget runs out goes back to the broker.
+    A short budget keeps worker processes free for the relay and for other work.
+    """
+    deadline = time.monotonic() + budget_seconds
+    counts = {"done": 0, "retrying": 0, "dead": 0, "skipped": 0}
+    queue = list(dict.fromkeys(delivery_ids))
+    while queue and time.monotonic() < deadline:
+        claimed = _claim(queue)
+        counts["skipped"] += len(queue) - len(claimed)
+        if not claimed:
+            queue = []
+            break
+        finished, failures = _run(claimed)
+        counts["done"] += len(finished)
+        for delivery_id, text, trace in failures:
+            counts[_record_failure(delivery_id, text, trace)] += 1
+        queue = _following_heads(finished)
+    if queue:
+        enqueue_deliveries(queue)
+    return counts
+
+
+def deliver(delivery_id: int) -> str:
+    """Run one delivery and say what happened: done, retrying, dead, or why it did not run."""
+    counts = deliver_many([delivery_id], budget_seconds=0.001)
+    for outcome in ("done", "retrying", "dead"):
+        if counts[outcome]:
+            return outcome
+    delivery = Delivery.objects.filter(pk=delivery_id).first()
+    if delivery is None:
+        return "missing"
+    if not delivery.is_open:
+        return "already-" + delivery.status
+    if _earlier_open(delivery.subscriber, delivery.aggregate_type, delivery.aggregate_id, delivery.sequence).exists():
+        return "waiting-for-earlier"  # its predecessor sends it when it finishes
+    return "busy"  # another worker holds it right now
+
+
+def _record_failure(delivery_id: int, text: str, trace: str) -> str:
     with transaction.atomic():
         delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
         if not delivery.is_open:
-            return "already-" + delivery.status
+            return "skipped"
         delivery.last_error = text
         delivery.traceback = trace
         if delivery.attempts >= settings.BUS_MAX_ATTEMPTS:
             delivery.status = Delivery.Status.DEAD
             delivery.next_attempt_at = None
             delivery.save(update_fields=["status", "next_attempt_at", "last_error", "traceback"])
-            logger.error("Dead letter: delivery %s (%s) after %s attempts: %s", delivery_id, delivery, attempt, text)
+            logger.error(
+                "Dead letter: delivery %s (%s) after %s attempts: %s",
+                delivery_id,
+                delivery.subscriber,
+                delivery.attempts,
+                text,
+            )
             return "dead"
         delivery.status = Delivery.Status.RETRYING
         delivery.next_attempt_at = timezone.now() + timedelta(seconds=_backoff_seconds(delivery.attempts))
         delivery.save(update_fields=["status", "next_attempt_at", "last_error", "traceback"])
         _schedule(delivery_id, at=delivery.next_attempt_at)
-    logger.warning("Delivery %s failed (attempt %s), retrying: %s", delivery_id, attempt, text)
+    logger.warning("Delivery %s failed (attempt %s), retrying: %s", delivery_id, delivery.attempts, text)
     return "retrying"
 
 
@@ -319,7 +414,7 @@ def sweep(*, limit: int = 2000) -> dict[str, int]:
     now = timezone.now()
     stale = now - timedelta(seconds=settings.BUS_RESEND_AFTER_SECONDS)
     due = (
-        Delivery.objects.filter(status__in=OPEN)
+        _heads(Delivery.objects.filter(status__in=OPEN))
         .filter(
             Q(next_attempt_at__lte=now, enqueued_at__lt=F("next_attempt_at"))
             | Q(next_attempt_at__lte=now, enqueued_at__isnull=True)

@@ -15,9 +15,9 @@ def relay() -> int:
 
 
 @shared_task(ignore_result=True)
-def deliver(delivery_id: int) -> str:
-    """Run one delivery; failures are recorded and rescheduled by the service, never raised to Celery."""
-    return services.deliver(delivery_id)
+def deliver_batch(delivery_ids: list[int]) -> dict[str, int]:
+    """Run a batch of deliveries and the chains they unblock; failures are recorded and rescheduled, not raised."""
+    return services.deliver_many(delivery_ids)
 
 
 @shared_task(ignore_result=True)
