@@ -54,7 +54,9 @@ def start_celery(cores: int) -> list[subprocess.Popen]:
     worker = [*celery, "worker", f"--concurrency={cores}", "--loglevel=WARNING", "--without-mingle", "--without-gossip"]
     return [
         subprocess.Popen(worker, cwd=ROOT, env=ENV, stdout=log, stderr=subprocess.STDOUT, start_new_session=True),
-        subprocess.Popen([*celery, "beat", "--loglevel=WARNING"], cwd=ROOT, env=ENV, stdout=log, stderr=subprocess.STDOUT),
+        subprocess.Popen(
+            [*celery, "beat", "--loglevel=WARNING"], cwd=ROOT, env=ENV, stdout=log, stderr=subprocess.STDOUT
+        ),
     ]
 
 
@@ -103,7 +105,9 @@ def run(rate: int, seconds: int, publishers: int) -> dict:
     relay_lags = [(row[2] - row[1]).total_seconds() for row in rows]
     start_lags = [(row[3] - row[2]).total_seconds() for row in rows]
     run_lags = [(row[0] - row[3]).total_seconds() for row in rows]
-    print(f"  relayed→started p50 {statistics.median(start_lags) * 1000:.0f} ms, started→done p50 {statistics.median(run_lags) * 1000:.0f} ms")
+    print(
+        f"  relayed→started p50 {statistics.median(start_lags) * 1000:.0f} ms, started→done p50 {statistics.median(run_lags) * 1000:.0f} ms"
+    )
     first = min(row[1] for row in rows)
     last = max(row[0] for row in rows)
     span = (last - first).total_seconds()
@@ -148,8 +152,10 @@ def main() -> None:
     time.sleep(4)
     try:
         print(f"machine: {cores} cores; worker: 1 process per core ({cores}); 3 subscribers per event")
-        print(f"{'offered ev/s':>12} {'published':>9} {'events':>7} {'delivered ev/s':>14} {'deliveries/s':>12} "
-              f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'missing':>7} {'relay p50 ms':>12}")
+        print(
+            f"{'offered ev/s':>12} {'published':>9} {'events':>7} {'delivered ev/s':>14} {'deliveries/s':>12} "
+            f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'missing':>7} {'relay p50 ms':>12}"
+        )
         for rate in [int(value) for value in arguments.rates.split(",")]:
             result = run(rate, arguments.seconds, publishers=max(1, rate // 100))
             print(

@@ -317,7 +317,7 @@ def _run_batch(claimed: dict[int, int], *, isolated: bool) -> tuple[list[Deliver
                             attempt=claimed[delivery.pk],
                         )
                     )
-            except Exception as error:  # noqa: BLE001 - recorded with its traceback and retried, never lost
+            except Exception as error:
                 if not isolated:
                     raise _BatchFailed from error
                 text = f"{type(error).__name__}: {error}"[:2000]
