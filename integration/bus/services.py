@@ -103,15 +103,17 @@ def _request_relay() -> None:
 # --- relaying --------------------------------------------------------------------
 
 
-def relay_pending(*, batch_size: int = 500) -> int:
+def relay_pending(*, batch_size: int = 500, deliver_now: bool = False) -> int:
     """Fan pending events out to one delivery per subscriber; returns how many events were relayed.
 
     Rows are claimed with FOR UPDATE SKIP LOCKED, so several relays share the
     work and never take the same event. Work is found by status, never by "id
     greater than the last one seen", so an event whose transaction committed
-    late is not skipped.
+    late is not skipped. With `deliver_now` (the relay task) the first
+    deliveries run right here instead of waiting in the broker's queue.
     """
     relayed = 0
+    ready: list[int] = []
     while True:
         with transaction.atomic():
             events = list(
@@ -120,7 +122,7 @@ def relay_pending(*, batch_size: int = 500) -> int:
                 .order_by("id")[:batch_size]
             )
             if not events:
-                return relayed
+                break
             now = timezone.now()
             deliveries = [
                 Delivery(
@@ -139,19 +141,25 @@ def relay_pending(*, batch_size: int = 500) -> int:
             OutboxEvent.objects.filter(pk__in=[event.pk for event in events]).update(
                 status=OutboxEvent.Status.RELAYED, relayed_at=now
             )
-            # Only the first open delivery of each aggregate goes to the broker now; the others are
-            # sent as their predecessor finishes (_release_next_in_order), the sweep being the fallback.
+            # Only the first open delivery of each aggregate and subscriber may run now; the others
+            # follow as their predecessor finishes, the sweep being the fallback.
             heads = list(
                 _heads(Delivery.objects.filter(event__in=events, status=Delivery.Status.PENDING)).values_list(
                     "pk", flat=True
                 )
             )
-            waiting = [event.pk for event in events]
-            transaction.on_commit(lambda ids=heads: enqueue_deliveries(ids), robust=True)
+            if deliver_now:
+                ready.extend(heads)
+            else:
+                transaction.on_commit(lambda ids=heads: enqueue_deliveries(ids), robust=True)
             # A predecessor that finished while this transaction was open could not see these
             # deliveries to release them: look again once they are visible.
-            transaction.on_commit(lambda events=waiting, sent=set(heads): _send_new_heads(events, sent), robust=True)
+            relayed_ids = [event.pk for event in events]
+            transaction.on_commit(lambda ids=relayed_ids, sent=set(heads): _send_new_heads(ids, sent), robust=True)
             relayed += len(events)
+    if ready:
+        deliver_many(ready)
+    return relayed
 
 
 def _heads(queryset: QuerySet[Delivery]) -> QuerySet[Delivery]:

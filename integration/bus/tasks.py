@@ -11,7 +11,7 @@ def relay() -> int:
     from core.health import redis_client
 
     redis_client().delete(services.RELAY_QUEUED_KEY)  # publishers from now on queue a new relay
-    return services.relay_pending()
+    return services.relay_pending(deliver_now=True)
 
 
 @shared_task(ignore_result=True)
