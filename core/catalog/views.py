@@ -1,9 +1,7 @@
 """Staff pages for the product catalog."""
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from core.accounts.decorators import staff_permission_required
@@ -11,7 +9,7 @@ from core.audit.selectors import audit_entries_for
 from core.catalog import selectors, services
 from core.catalog.forms import ProductFilterForm, ProductForm
 from core.catalog.models import Product
-from core.forms import apply_service_error
+from core.forms import save_form_with_service
 from core.lists import cleaned_filters, list_page
 
 
@@ -40,28 +38,23 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_permission_required("catalog.add_product")
 def product_create(request: HttpRequest) -> HttpResponse:
-    form = ProductForm(request.POST or None, initial={"currency": "SEK"})
-    if request.method == "POST" and form.is_valid():
-        try:
-            product = services.product_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("%(product)s was added to the catalog.") % {"product": product})
-            return redirect(product)
-    return render(request, "catalog/product_form.html", {"form": form})
+    return save_form_with_service(
+        request,
+        form=ProductForm(request.POST or None, initial={"currency": "SEK"}),
+        save=lambda values: services.product_create(actor=request.user, **values),
+        template="catalog/product_form.html",
+        context={},
+        success_message=_("%(name)s was added to the catalog."),
+    )
 
 
 @staff_permission_required("catalog.change_product")
 def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
     product = get_object_or_404(Product, pk=pk)
-    form = ProductForm(request.POST or None, instance=product)
-    if request.method == "POST" and form.is_valid():
-        try:
-            product = services.product_update(actor=request.user, product=product, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("Your changes to %(product)s are saved.") % {"product": product})
-            return redirect(product)
-    return render(request, "catalog/product_form.html", {"form": form, "product": product})
+    return save_form_with_service(
+        request,
+        form=ProductForm(request.POST or None, instance=product),
+        save=lambda values: services.product_update(actor=request.user, product=product, **values),
+        template="catalog/product_form.html",
+        context={"product": product},
+    )

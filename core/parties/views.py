@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from core.accounts.decorators import staff_permission_required
 from core.audit.selectors import audit_entries_for
-from core.forms import apply_service_error
+from core.forms import apply_service_error, save_form_with_service
 from core.lists import cleaned_filters, list_page
 from core.parties import selectors, services
 from core.parties.forms import (
@@ -122,17 +122,13 @@ def organization_create(request: HttpRequest) -> HttpResponse:
 @staff_permission_required("parties.change_organization")
 def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
     organization = get_object_or_404(Organization, pk=pk)
-    form = OrganizationForm(request.POST or None, instance=organization)
-    if request.method == "POST" and form.is_valid():
-        values = {k: v for k, v in form.cleaned_data.items() if k != "confirm_duplicate"}
-        try:
-            organization = services.organization_update(actor=request.user, organization=organization, **values)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("Your changes to %(name)s are saved.") % {"name": organization})
-            return redirect(organization)
-    return render(request, "parties/organization_form.html", {"form": form, "organization": organization})
+    return save_form_with_service(
+        request,
+        form=OrganizationForm(request.POST or None, instance=organization),
+        save=lambda values: services.organization_update(actor=request.user, organization=organization, **values),
+        template="parties/organization_form.html",
+        context={"organization": organization},
+    )
 
 
 @staff_permission_required("parties.view_organization")
@@ -241,17 +237,13 @@ def person_create(request: HttpRequest) -> HttpResponse:
 @staff_permission_required("parties.change_person")
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(Person, pk=pk)
-    form = PersonForm(request.POST or None, instance=person)
-    if request.method == "POST" and form.is_valid():
-        values = {k: v for k, v in form.cleaned_data.items() if k != "confirm_duplicate"}
-        try:
-            person = services.person_update(actor=request.user, person=person, **values)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("Your changes to %(name)s are saved.") % {"name": person})
-            return redirect(person)
-    return render(request, "parties/person_form.html", {"form": form, "person": person})
+    return save_form_with_service(
+        request,
+        form=PersonForm(request.POST or None, instance=person),
+        save=lambda values: services.person_update(actor=request.user, person=person, **values),
+        template="parties/person_form.html",
+        context={"person": person},
+    )
 
 
 @staff_permission_required("parties.invite_portal_user")
