@@ -10,6 +10,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
+        from core import checks  # noqa: F401 - registers the system checks
         from core.navigation import NavItem, register
 
         register(
