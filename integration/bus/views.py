@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,7 +19,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     """Live picture of the bus; the figures refresh themselves every few seconds (htmx)."""
     context = selectors.bus_overview()
     context["chart"] = {
-        "labels": [point["minute"].strftime("%H:%M") for point in context["events_per_minute"]],
+        "labels": [localtime(point["minute"]).strftime("%H:%M") for point in context["events_per_minute"]],
         "values": [point["count"] for point in context["events_per_minute"]],
     }
     template = "bus/overview.html#live" if request.htmx else "bus/overview.html"
