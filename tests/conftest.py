@@ -26,11 +26,11 @@ class CeleryProcesses:
         self.processes: dict[str, subprocess.Popen] = {}
         self.env: dict[str, str] = {}
 
-    def start(self) -> None:
+    def start(self, *, redis_url: str | None = None) -> None:
         env = {
             **os.environ,
             "DATABASE_URL": _database_url(),
-            "REDIS_URL": settings.REDIS_URL,
+            "REDIS_URL": redis_url or settings.REDIS_URL,
             "EMAIL_URL": f"filemail://{self.mail_dir}",
             "CELERY_BEAT_SCHEDULE_FILENAME": str(self.log_dir / "beat-schedule"),
             "DATABASE_POOL_MAX": "4",
@@ -99,6 +99,48 @@ def wait_for(condition, *, timeout: float = 30.0, interval: float = 0.2, message
             return result
         time.sleep(interval)
     raise AssertionError(f"Timed out after {timeout}s waiting for {message}")
+
+
+class RedisServer:
+    """A private Redis server that a test may stop and start, like an outage of the broker."""
+
+    def __init__(self, port: int, log_dir: Path) -> None:
+        self.port = port
+        self.log_dir = log_dir
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        log = open(self.log_dir / f"redis-{self.port}.log", "a")  # noqa: SIM115 - closed with the process
+        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=self.log_dir)
+        import redis
+
+        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
+        wait_for(lambda: _pings(client), timeout=10, message=f"redis on port {self.port}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+def _pings(client) -> bool:
+    try:
+        return bool(client.ping())
+    except Exception:  # noqa: BLE001 - not up yet
+        return False
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -156,3 +156,35 @@ def test_health_reports_bus_lag_and_goes_503_past_the_threshold(celery_worker, s
         celery_worker.start_process("worker")
         celery_worker.start_process("beat")
     wait_for(_all_done(2), timeout=60, message="recovery")
+
+
+def test_redis_stopped_and_started_during_a_stream(celery_worker, tmp_path, monkeypatch):
+    """A broker outage in the middle of a stream: once Redis is back, the sweep delivers everything, once."""
+    from tests.conftest import CeleryProcesses, RedisServer, free_port
+
+    # This test runs its own worker and beat on a Redis of its own, which it stops and starts.
+    celery_worker.kill("worker")
+    celery_worker.kill("beat")
+    redis_server = RedisServer(free_port(), tmp_path)
+    redis_server.start()
+    processes = CeleryProcesses(tmp_path, tmp_path)
+    processes.start(redis_url=redis_server.url)
+    # The publisher cannot reach that broker either: only the sweep tells the relay.
+    monkeypatch.setattr(services, "_request_relay", lambda: None)
+    try:
+        for number in range(100):
+            if number == 40:
+                wait_for(lambda: Effect.objects.exists(), timeout=30, message=f"the stream\n{processes.logs()[-2000:]}")
+                redis_server.stop()
+                time.sleep(2)  # a real outage, longer than a sweep interval
+            if number == 70:
+                redis_server.start()
+            _publish(number, aggregate=str(number % 5))
+            time.sleep(0.03)
+        wait_for(_all_done(200), timeout=120, message=f"recovery after the outage\n{processes.logs()[-4000:]}")
+        _assert_each_effect_once(100)
+    finally:
+        processes.stop()
+        redis_server.stop()
+        celery_worker.start_process("worker")
+        celery_worker.start_process("beat")
