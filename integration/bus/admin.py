@@ -5,7 +5,7 @@ from django.utils.translation import ngettext
 
 from core.audit.admin import AuditHistoryMixin
 from integration.bus import services
-from integration.bus.models import Delivery, OutboxEvent
+from integration.bus.models import AggregateSequence, Delivery, OutboxEvent, Probe
 
 
 class DeliveryInline(admin.TabularInline):
@@ -83,3 +83,34 @@ class DeliveryAdmin(AuditHistoryMixin, admin.ModelAdmin):
         count = self._resolve(request, queryset, services.delivery_discard)
         text = ngettext("%(count)d dead letter discarded.", "%(count)d dead letters discarded.", count)
         self.message_user(request, text % {"count": count})
+
+
+@admin.register(Probe)
+class ProbeAdmin(admin.ModelAdmin):
+    list_display = ["sent_at", "sent_by", "note", "received_at", "round_trip_ms"]
+    list_filter = ["sent_at"]
+    search_fields = ["=event_uuid", "note"]
+    list_select_related = ["sent_by"]
+    readonly_fields = [field.name for field in Probe._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(AggregateSequence)
+class AggregateSequenceAdmin(admin.ModelAdmin):
+    """The last sequence number per aggregate: read-only, for looking into ordering questions."""
+
+    list_display = ["aggregate_type", "aggregate_id", "last"]
+    search_fields = ["aggregate_type", "=aggregate_id"]
+    readonly_fields = ["aggregate_type", "aggregate_id", "last"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

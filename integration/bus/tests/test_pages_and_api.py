@@ -141,3 +141,5 @@ def test_admin_lists_events_and_deliveries(client, admin_user):
     assert client.get("/admin/bus/delivery/").status_code == 200
     event = OutboxEvent.objects.get()
     assert client.get(f"/admin/bus/outboxevent/{event.pk}/change/").status_code == 200
+    assert client.get("/admin/bus/probe/").status_code == 200
+    assert client.get("/admin/bus/aggregatesequence/").status_code == 200
