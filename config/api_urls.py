@@ -12,4 +12,5 @@ urlpatterns = [
     path("v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("v1/core/", include("core.api.urls")),
     path("v1/integration/", include("integration.bus.api_urls")),
+    path("v1/crm/", include("frontoffice.crm.api_urls")),
 ]

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.postgres",
+    "django.forms",  # its widget templates, found through TEMPLATES (FORM_RENDERER below)
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "core.audit",
     "core.notifications",
     "integration.bus",
+    "frontoffice.crm",
 ]
 # Extra apps by configuration: the tests' probe app in the worker that tests start, and in benchmarks.
 INSTALLED_APPS += env.list("KONTOR_EXTRA_APPS", default=[])
@@ -94,6 +96,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets render with the project's templates too (templates/includes/autocomplete.html).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Data stores -------------------------------------------------------------
 
@@ -302,6 +307,7 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "core.tasks.beat_heartbeat", "schedule": 15.0},
     "bus-sweep": {"task": "integration.bus.tasks.sweep", "schedule": env.float("BUS_SWEEP_SECONDS", default=5.0)},
     "bus-purge": {"task": "integration.bus.tasks.purge", "schedule": 3600.0},
+    "crm-activity-reminders": {"task": "frontoffice.crm.tasks.send_activity_reminders", "schedule": 60.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / ".celerybeat-schedule"))
 

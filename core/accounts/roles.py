@@ -46,10 +46,24 @@ _KEEP_CUSTOMERS = [
     "parties.invite_portal_user",
 ]
 
+_CRM_WORK = [
+    "crm.view_account",
+    "crm.view_contactprofile",
+    "crm.view_activity",
+    "crm.add_activity",
+    "crm.change_activity",
+]
+
 GRANTS: dict[str, list[str]] = {
-    "customer-service": [*_SEE_KERNEL, *_KEEP_CUSTOMERS],
-    "sales": [*_SEE_KERNEL, *_KEEP_CUSTOMERS],
-    "marketing": [*_SEE_KERNEL, "parties.add_person", "parties.change_person"],
+    "customer-service": [*_SEE_KERNEL, *_KEEP_CUSTOMERS, *_CRM_WORK],
+    "sales": [*_SEE_KERNEL, *_KEEP_CUSTOMERS, "crm.*"],
+    "marketing": [
+        *_SEE_KERNEL,
+        "parties.add_person",
+        "parties.change_person",
+        "crm.view_*",
+        "crm.change_contactprofile",
+    ],
     "hr": [*_SEE_KERNEL],
     "finance": [
         *_SEE_KERNEL,
@@ -84,6 +98,7 @@ GRANTS: dict[str, list[str]] = {
     "legal": [*_SEE_KERNEL, "parties.change_organization"],
     "management": [
         *_SEE_KERNEL,
+        "crm.view_*",
         "accounts.view_user",
         "accounts.view_department",
         "audit.*",

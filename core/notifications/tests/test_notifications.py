@@ -57,5 +57,5 @@ def test_settings_page_saves_preferences(client, make_staff):
     client.force_login(user)
     response = client.post(reverse("notification-settings"), {"portal.invitation_accepted:in_app": "on"})
     assert response.status_code == 302
-    preference = NotificationPreference.objects.get(user=user)
+    preference = NotificationPreference.objects.get(user=user, kind="portal.invitation_accepted")
     assert (preference.in_app, preference.by_email) == (True, False)

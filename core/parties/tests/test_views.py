@@ -155,6 +155,8 @@ def test_bulk_needs_change_right(client, make_staff):
 def test_person_create_with_organization_autocomplete(client, make_staff):
     organization = OrganizationFactory(name="Kunden AB")
     client.force_login(make_staff("Sales"))
+    form_page = client.get(reverse("parties:person-create"), {"organization": organization.pk}).content.decode()
+    assert 'role="combobox"' in form_page and 'value="Kunden AB"' in form_page
     lookup = client.get(reverse("parties:organization-lookup"), {"q": "kund"}).content.decode()
     assert f'data-value="{organization.pk}"' in lookup
     response = client.post(

@@ -1,0 +1,92 @@
+"""Reads of the CRM for pages and the API, each in a fixed number of queries."""
+
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from core.parties.keys import identifier_key_of
+from core.parties.models import Person
+from frontoffice.crm.models import Account, Activity
+
+ACCOUNT_ORDERINGS = {"organization__name", "-organization__name", "created_at", "-created_at", "lifecycle_stage"}
+
+
+def account_list(
+    *,
+    search: str = "",
+    owner_id: int | None = None,
+    stage: str = "",
+    segment: str = "",
+    tag: str = "",
+    ordering: str = "organization__name",
+) -> QuerySet[Account]:
+    """Accounts with their organization, owner and number of open activities."""
+    queryset = Account.objects.select_related("organization", "owner").annotate(
+        open_activities=Count("activities", filter=Q(activities__done_at__isnull=True))
+    )
+    if search:
+        queryset = queryset.filter(
+            Q(organization__name__icontains=search)
+            | Q(organization__org_number_key=identifier_key_of(search))
+            | Q(industry__icontains=search)
+        )
+    if owner_id:
+        queryset = queryset.filter(owner_id=owner_id)
+    if stage:
+        queryset = queryset.filter(lifecycle_stage=stage)
+    if segment:
+        queryset = queryset.filter(segment=segment)
+    if tag:
+        queryset = queryset.filter(tags__contains=[tag.lower()])
+    if ordering not in ACCOUNT_ORDERINGS:
+        ordering = "organization__name"
+    return queryset.order_by(ordering, "pk")
+
+
+def account_contacts(*, account: Account) -> QuerySet[Person]:
+    return (
+        Person.objects.filter(organization_id=account.organization_id)
+        .select_related("crm_profile", "user")
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+def account_activities(*, account: Account, limit: int = 50) -> QuerySet[Activity]:
+    return (
+        Activity.objects.filter(account=account)
+        .select_related("assignee", "contact")
+        .order_by("done_at", "due_at", "-created_at")[:limit]
+    )
+
+
+BUCKETS = ("overdue", "today", "upcoming", "done")
+
+
+def activities_for(*, user, bucket: str, now: datetime | None = None) -> QuerySet[Activity]:
+    """The user's activities: overdue, due today, upcoming (later or undated), or done in the last 30 days."""
+    now = now or timezone.now()
+    start_of_day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    end_of_day = start_of_day + timedelta(days=1)
+    queryset = Activity.objects.filter(assignee=user).select_related("account__organization", "contact")
+    if bucket == "done":
+        return queryset.filter(done_at__gte=now - timedelta(days=30)).order_by("-done_at")
+    queryset = queryset.filter(done_at__isnull=True)
+    if bucket == "overdue":
+        return queryset.filter(due_at__lt=start_of_day).order_by("due_at")
+    if bucket == "today":
+        return queryset.filter(due_at__gte=start_of_day, due_at__lt=end_of_day).order_by("due_at")
+    return queryset.filter(Q(due_at__gte=end_of_day) | Q(due_at__isnull=True)).order_by("due_at", "-created_at")
+
+
+def activity_counts(*, user, now: datetime | None = None) -> dict[str, int]:
+    return {bucket: activities_for(user=user, bucket=bucket, now=now).count() for bucket in BUCKETS}
+
+
+def contact_list() -> QuerySet[Person]:
+    """People of organizations that have an account, with their CRM profile and organization."""
+    return Person.objects.filter(organization__crm_account__isnull=False).select_related("crm_profile", "organization")
+
+
+def activity_list() -> QuerySet[Activity]:
+    return Activity.objects.select_related("account__organization", "contact", "assignee")
