@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "core.audit",
     "core.notifications",
     "integration.bus",
+    "integration.customer360",
     "frontoffice.crm",
 ]
 # Extra apps by configuration: the tests' probe app in the worker that tests start, and in benchmarks.

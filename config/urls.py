@@ -24,6 +24,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("app/integration/", include("integration.bus.urls")),
     path("app/crm/", include("frontoffice.crm.urls")),
+    path("app/customers/", include("integration.customer360.urls")),
     path("app/", include("core.urls")),
     path("portal/", include("core.portal_urls")),
     path("api/", include("config.api_urls")),

@@ -90,3 +90,8 @@ def contact_list() -> QuerySet[Person]:
 
 def activity_list() -> QuerySet[Activity]:
     return Activity.objects.select_related("account__organization", "contact", "assignee")
+
+
+def account_for_organization(*, organization_id: int) -> Account | None:
+    """The CRM account of an organization, with its owner (None when the CRM has none)."""
+    return Account.objects.select_related("owner").filter(organization_id=organization_id).first()

@@ -1,0 +1,1 @@
+"""Customer 360: every event about a customer on one timeline, and the one-page customer view."""

@@ -1,0 +1,42 @@
+"""Subscribers that put other apps' events about a customer on the timeline (thin: one service call each)."""
+
+from typing import TYPE_CHECKING
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from integration.bus import subscribe
+from integration.customer360.services import timeline_record
+
+if TYPE_CHECKING:
+    from integration.bus.services import ReceivedEvent
+
+
+@subscribe("crm.customer_created")
+def customer_created(event: "ReceivedEvent") -> None:
+    payload = event.payload
+    timeline_record(
+        event_uuid=event.id,
+        event_name=event.name,
+        organization_id=payload["organization_id"],
+        office="front",
+        occurred_at=event.occurred_at,
+        title=_("Became an account (%(stage)s)") % {"stage": payload["lifecycle_stage"]},
+        url=reverse("crm:account-detail", args=[payload["account_id"]]),
+        required_permission="crm.view_account",
+    )
+
+
+@subscribe("crm.customer_updated")
+def customer_updated(event: "ReceivedEvent") -> None:
+    payload = event.payload
+    timeline_record(
+        event_uuid=event.id,
+        event_name=event.name,
+        organization_id=payload["organization_id"],
+        office="front",
+        occurred_at=event.occurred_at,
+        title=_("Account changed: %(fields)s") % {"fields": ", ".join(payload["changed_fields"])},
+        url=reverse("crm:account-detail", args=[payload["account_id"]]),
+        required_permission="crm.view_account",
+    )

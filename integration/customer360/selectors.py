@@ -1,0 +1,47 @@
+"""Reads of the customer 360: the timeline a user may see, and the header's facts from each app."""
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from core.parties.models import Organization
+from core.parties.selectors import organization_people
+from frontoffice.crm import selectors as crm_selectors
+from integration.customer360.models import TimelineEntry
+
+
+def timeline_for(*, user, organization: Organization, office: str = "", kind: str = "") -> QuerySet[TimelineEntry]:
+    """The customer's timeline, newest first, holding only entries the user's rights allow."""
+    allowed = Q(required_permission="")
+    if user.is_superuser:
+        allowed = Q()
+    else:
+        permissions = user.get_all_permissions()
+        if permissions:
+            allowed |= Q(required_permission__in=permissions)
+    queryset = TimelineEntry.objects.filter(allowed, organization=organization)
+    if office:
+        queryset = queryset.filter(office=office)
+    if kind:
+        queryset = queryset.filter(event_name=kind)
+    return queryset.order_by("-occurred_at", "-pk")
+
+
+def timeline_kinds(*, organization: Organization) -> list[str]:
+    return list(
+        TimelineEntry.objects.filter(organization=organization)
+        .values_list("event_name", flat=True)
+        .distinct()
+        .order_by("event_name")
+    )
+
+
+def customer_header(*, user, organization: Organization) -> dict[str, Any]:
+    """What the page header shows, each part only for users allowed to see its app's data."""
+    header: dict[str, Any] = {
+        "organization": organization,
+        "contacts": list(organization_people(organization=organization)[:8]),
+    }
+    if user.has_perm("crm.view_account"):
+        header["account"] = crm_selectors.account_for_organization(organization_id=organization.pk)
+    return header

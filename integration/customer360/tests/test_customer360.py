@@ -1,0 +1,131 @@
+"""The customer 360: its subscribers, the page, visibility by department, and a fixed query count."""
+
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from core.parties.tests.factories import OrganizationFactory
+from frontoffice.crm import services as crm
+from integration.bus import services as bus
+from integration.bus.models import Delivery
+from integration.customer360.models import TimelineEntry
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_broker(monkeypatch):
+    """The bus's services are driven by hand here; nothing goes to the broker."""
+    monkeypatch.setattr(bus, "_request_relay", lambda: None)
+    monkeypatch.setattr(bus, "enqueue_deliveries", lambda ids, countdown=0: None)
+
+
+def _deliver_all() -> None:
+    bus.relay_pending()
+    for delivery_id in Delivery.objects.values_list("pk", flat=True):
+        bus.deliver(delivery_id)
+
+
+def _entry(organization, *, permission: str = "", title: str = "x", office: str = "front", name: str = "crm.x"):
+    return TimelineEntry(
+        organization=organization,
+        event_uuid=uuid.uuid4(),
+        event_name=name,
+        office=office,
+        occurred_at=timezone.now(),
+        title=title,
+        required_permission=permission,
+    )
+
+
+def test_account_events_reach_the_timeline_once(make_staff):
+    sales = make_staff("Sales")
+    organization = OrganizationFactory(name="Kund AB")
+    account = crm.account_open(actor=sales, organization=organization, owner=sales)
+    crm.account_update(actor=sales, account=account, lifecycle_stage="customer")
+    _deliver_all()
+    for delivery_id in Delivery.objects.values_list("pk", flat=True):  # delivered again: nothing new
+        bus.deliver(delivery_id)
+    titles = list(TimelineEntry.objects.filter(organization=organization).values_list("title", flat=True))
+    assert titles == ["Account changed: lifecycle_stage", "Became an account (lead)"]
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"done"}
+
+
+def test_page_shows_only_what_the_users_departments_may_see(client, make_staff):
+    organization = OrganizationFactory()
+    TimelineEntry.objects.bulk_create(
+        [
+            _entry(organization, title="Sales fact", permission="crm.view_account"),
+            _entry(organization, title="HR-only fact", permission="hr.view_employee", office="back"),
+            _entry(organization, title="Open fact"),
+        ]
+    )
+    client.force_login(make_staff("Sales"))
+    html = client.get(reverse("customer360:customer", args=[organization.pk])).content.decode()
+    assert "Sales fact" in html and "Open fact" in html
+    assert "HR-only fact" not in html
+    client.force_login(make_staff("HR"))
+    html = client.get(reverse("customer360:customer", args=[organization.pk])).content.decode()
+    assert "Sales fact" not in html and "Open fact" in html
+
+
+def test_timeline_filters_by_office_and_kind(client, make_staff):
+    organization = OrganizationFactory()
+    TimelineEntry.objects.bulk_create(
+        [
+            _entry(organization, title="front one", name="crm.a"),
+            _entry(organization, title="back one", office="back", name="x.b"),
+        ]
+    )
+    client.force_login(make_staff("Management"))
+    url = reverse("customer360:customer", args=[organization.pk])
+    html = client.get(url, {"office": "back"}, headers={"HX-Request": "true"}).content.decode()
+    assert "back one" in html and "front one" not in html and "<html" not in html
+    html = client.get(url, {"kind": "crm.a"}).content.decode()
+    assert "front one" in html and "back one" not in html
+
+
+def test_page_queries_are_fixed_with_ten_thousand_entries(client, make_staff):
+    organization = OrganizationFactory()
+    TimelineEntry.objects.bulk_create([_entry(organization) for _ in range(3)])
+    client.force_login(make_staff("Sales"))
+    url = reverse("customer360:customer", args=[organization.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    TimelineEntry.objects.bulk_create([_entry(organization) for _ in range(10_000)], batch_size=2000)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url, {"page": 3})
+    assert response.status_code == 200
+    assert len(many) == len(few)
+    assert len(many) <= 15
+
+
+def test_timeline_api(make_staff, customer_user):
+    organization = OrganizationFactory()
+    TimelineEntry.objects.bulk_create(
+        [
+            _entry(organization, title="Sales fact", permission="crm.view_account"),
+            _entry(organization, title="HR fact", permission="hr.view_employee"),
+        ]
+    )
+    api = APIClient()
+    api.force_authenticate(make_staff("Sales"))
+    response = api.get(f"/api/v1/customers/{organization.pk}/timeline/")
+    assert response.status_code == 200
+    assert [row["title"] for row in response.json()["results"]] == ["Sales fact"]
+    assert api.get(f"/api/v1/customers/{organization.pk}/timeline/", {"office": "sideways"}).status_code == 400
+    assert api.get("/api/v1/customers/999999/timeline/").status_code == 404
+    api.force_authenticate(customer_user)
+    assert api.get(f"/api/v1/customers/{organization.pk}/timeline/").status_code == 403
+
+
+def test_customers_cannot_open_the_page(client, customer_user):
+    organization = OrganizationFactory()
+    client.force_login(customer_user)
+    assert client.get(reverse("customer360:customer", args=[organization.pk])).status_code == 403
