@@ -56,6 +56,15 @@ class Organization(models.Model):
         default=PortalVisibility.ORGANIZATION,
     )
     is_active = models.BooleanField(_("active"), default=True)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_duplicates",
+        help_text=_("Set when this record was a duplicate: everything it had now belongs to that organization."),
+    )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -75,6 +84,10 @@ class Organization(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(name=""), name="parties_org_name_not_empty"),
             models.CheckConstraint(condition=Q(country__regex=r"^[A-Z]{2}$"), name="parties_org_country_iso"),
+            models.CheckConstraint(
+                condition=Q(merged_into__isnull=True) | (Q(is_active=False) & ~Q(merged_into=F("pk"))),
+                name="parties_org_merged_is_inactive",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -51,18 +51,19 @@ def organization_duplicates(
         condition |= Q(email__iexact=email.strip())
     if not condition:
         return Organization.objects.none()
-    queryset = Organization.objects.filter(condition)
+    queryset = Organization.objects.filter(condition, merged_into__isnull=True)
     if exclude_pk is not None:
         queryset = queryset.exclude(pk=exclude_pk)
     return queryset.order_by("name", "pk")[:10]
 
 
 def organization_duplicate_groups(*, limit: int = 100) -> list[dict]:
-    """Groups of organizations sharing a normalized name or org number, biggest first."""
+    """Groups of active organizations sharing a normalized name or org number, biggest first."""
     groups: list[dict] = []
     for key_field in ("name_key", "org_number_key"):
         rows = (
-            Organization.objects.exclude(**{key_field: ""})
+            Organization.objects.filter(merged_into__isnull=True)
+            .exclude(**{key_field: ""})
             .values(key_field)
             .annotate(count=Count("pk"))
             .filter(count__gt=1)
@@ -70,7 +71,8 @@ def organization_duplicate_groups(*, limit: int = 100) -> list[dict]:
         )
         keys = [row[key_field] for row in rows]
         members: dict[str, list[Organization]] = {key: [] for key in keys}
-        for organization in Organization.objects.filter(**{f"{key_field}__in": keys}).order_by("pk"):
+        candidates = Organization.objects.filter(merged_into__isnull=True, **{f"{key_field}__in": keys})
+        for organization in candidates.order_by("pk"):
             members[getattr(organization, key_field)].append(organization)
         groups.extend({"match": key_field, "key": key, "organizations": members[key]} for key in keys)
     return groups

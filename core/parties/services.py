@@ -262,3 +262,58 @@ def portal_invitation_accept(*, user: User, password: str) -> User:
                 url=person.get_absolute_url(),
             )
     return user
+
+
+MERGE_FILLABLE = ["org_number", "vat_number", "email", "phone", "website", "notes"]
+
+
+@transaction.atomic
+def organization_merge(*, actor: User | None, survivor: Organization, duplicate: Organization) -> Organization:
+    """Fold a duplicate organization into the one that stays.
+
+    People and addresses move to the survivor, blank facts of the survivor are
+    filled from the duplicate, roles are joined, and the duplicate stays as an
+    inactive record pointing at the survivor, so old references still lead
+    somewhere. Apps that link to organizations move their own records in the
+    same transaction (the CRM's merge service) or when they hear
+    crm.customers_merged.
+    """
+    if survivor.pk == duplicate.pk:
+        raise ServiceError(_("Choose two different organizations."))
+    first, second = sorted([survivor.pk, duplicate.pk])
+    locked = {org.pk: org for org in Organization.objects.select_for_update().filter(pk__in=[first, second])}
+    survivor, duplicate = locked[survivor.pk], locked[duplicate.pk]
+    if duplicate.merged_into_id or survivor.merged_into_id:
+        raise ServiceError(_("One of these organizations was already merged into another."))
+    before = snapshot(survivor, [*MERGE_FILLABLE, "roles"])
+    for name in MERGE_FILLABLE:
+        if not getattr(survivor, name) and getattr(duplicate, name):
+            setattr(survivor, name, getattr(duplicate, name))
+    survivor.roles = sorted(set(survivor.roles) | set(duplicate.roles))
+    survivor.save()
+    moved_people = Person.objects.filter(organization=duplicate).update(organization=survivor)
+    kinds_with_default = set(
+        Address.objects.filter(organization=survivor, is_default=True).values_list("kind", flat=True)
+    )
+    Address.objects.filter(organization=duplicate, is_default=True, kind__in=kinds_with_default).update(
+        is_default=False
+    )
+    moved_addresses = Address.objects.filter(organization=duplicate).update(organization=survivor)
+    duplicate.is_active = False
+    duplicate.merged_into = survivor
+    duplicate.save(update_fields=["is_active", "merged_into", "updated_at"])
+    message = _("Merged %(duplicate)s into %(survivor)s: %(people)d people, %(addresses)d addresses moved") % {
+        "duplicate": duplicate,
+        "survivor": survivor,
+        "people": moved_people,
+        "addresses": moved_addresses,
+    }
+    audit_record(
+        actor=actor,
+        instance=survivor,
+        action=AuditEntry.Action.ACTION,
+        changes=changes_between(before, snapshot(survivor, [*MERGE_FILLABLE, "roles"])),
+        message=message,
+    )
+    audit_record(actor=actor, instance=duplicate, action=AuditEntry.Action.ACTION, message=message)
+    return survivor

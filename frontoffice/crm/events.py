@@ -38,3 +38,24 @@ declare(
         consumers=("finance: customer ledger account (issue 6)", "customer360: timeline (issue 4)"),
     )
 )
+
+
+@dataclass(frozen=True)
+class MergePayload:
+    survivor_id: int
+    merged_id: int
+    survivor_name: str
+    merged_name: str
+
+
+declare(
+    EventSpec(
+        name="crm.customers_merged",
+        version=1,
+        schema=MergePayload,
+        producer="frontoffice.crm (a duplicate organization was merged into another)",
+        description="Everything that belonged to organization `merged_id` now belongs to `survivor_id`; "
+        "apps that keep their own records about customers move them.",
+        consumers=("customer360: moves the timeline", "finance, service, logistics: their own records (later)"),
+    )
+)

@@ -83,3 +83,24 @@ class ContactProfileForm(forms.ModelForm):
     class Meta:
         model = ContactProfile
         fields = ["role", "email_consent", "phone_consent"]
+
+
+class MergeForm(forms.Form):
+    survivor = forms.ModelChoiceField(
+        label=_("Keep"),
+        queryset=Account._meta.get_field("organization").related_model.objects.filter(merged_into__isnull=True),
+        widget=AutocompleteSelect("parties:organization-lookup"),
+        help_text=_("The organization that stays."),
+    )
+    duplicate = forms.ModelChoiceField(
+        label=_("Merge into it"),
+        queryset=Account._meta.get_field("organization").related_model.objects.filter(merged_into__isnull=True),
+        widget=AutocompleteSelect("parties:organization-lookup"),
+        help_text=_("The duplicate: its people, addresses, account and history move to the one you keep."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("survivor") and cleaned.get("survivor") == cleaned.get("duplicate"):
+            raise forms.ValidationError(_("Choose two different organizations."))
+        return cleaned

@@ -95,3 +95,15 @@ def activity_list() -> QuerySet[Activity]:
 def account_for_organization(*, organization_id: int) -> Account | None:
     """The CRM account of an organization, with its owner (None when the CRM has none)."""
     return Account.objects.select_related("owner").filter(organization_id=organization_id).first()
+
+
+def merge_preview(*, survivor, duplicate) -> dict:
+    """What a merge would move, for the confirmation step."""
+    account = Account.objects.filter(organization=duplicate).first()
+    return {
+        "people": duplicate.people.count(),
+        "addresses": duplicate.addresses.count(),
+        "account": account,
+        "activities": account.activities.count() if account else 0,
+        "survivor_account": Account.objects.filter(organization=survivor).first(),
+    }

@@ -189,3 +189,49 @@ def activity_send_reminders(*, now: datetime | None = None) -> int:
             activity.save(update_fields=["reminded_at"])
             sent += 1
     return sent
+
+
+@transaction.atomic
+def customers_merge(*, actor: User, survivor: Organization, duplicate: Organization) -> Organization:
+    """Merge two organizations that are the same customer, with everything the CRM holds about them.
+
+    The shared kernel moves people and addresses; the CRM keeps one account
+    (the survivor's, or the duplicate's if the survivor had none) and moves the
+    activities; the other apps hear crm.customers_merged and move theirs.
+    """
+    from core.parties.services import organization_merge
+
+    survivor = organization_merge(actor=actor, survivor=survivor, duplicate=duplicate)
+    duplicate = Organization.objects.get(pk=duplicate.pk)
+    kept = Account.objects.select_for_update().filter(organization=survivor).first()
+    merged = Account.objects.select_for_update().filter(organization=duplicate).first()
+    if merged is not None and kept is None:
+        merged.organization = survivor
+        merged.save(update_fields=["organization", "updated_at"])
+        kept = merged
+    elif merged is not None:
+        Activity.objects.filter(account=merged).update(account=kept)
+        kept.tags = sorted(set(kept.tags) | set(merged.tags))
+        kept.notes = "\n\n".join(note for note in (kept.notes, merged.notes) if note)
+        kept.owner = kept.owner or merged.owner
+        kept.save()
+        audit_record(
+            actor=actor,
+            instance=kept,
+            action=AuditEntry.Action.ACTION,
+            message=_("Account of %(name)s merged into this one") % {"name": duplicate.name},
+        )
+        merged.delete()
+    publish(
+        "crm.customers_merged",
+        {
+            "survivor_id": survivor.pk,
+            "merged_id": duplicate.pk,
+            "survivor_name": survivor.name,
+            "merged_name": duplicate.name,
+        },
+        aggregate=survivor,
+    )
+    if kept is not None:
+        publish("crm.customer_updated", _customer_payload(kept, ["merged"]), aggregate=survivor)
+    return survivor

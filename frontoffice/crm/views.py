@@ -13,7 +13,14 @@ from core.forms import apply_service_error, save_form_with_service
 from core.lists import cleaned_filters, list_page
 from core.parties.models import Person
 from frontoffice.crm import selectors, services
-from frontoffice.crm.forms import AccountFilterForm, AccountForm, AccountOpenForm, ActivityForm, ContactProfileForm
+from frontoffice.crm.forms import (
+    AccountFilterForm,
+    AccountForm,
+    AccountOpenForm,
+    ActivityForm,
+    ContactProfileForm,
+    MergeForm,
+)
 from frontoffice.crm.models import Account, Activity, ContactProfile
 
 
@@ -139,3 +146,25 @@ def contact_profile_edit(request: HttpRequest, person_pk: int) -> HttpResponse:
             account = Account.objects.filter(organization_id=person.organization_id).first()
             return redirect(account or person)
     return render(request, "crm/contact_profile_form.html", {"form": form, "person": person, "profile": profile})
+
+
+@staff_permission_required("crm.change_account", "parties.change_organization")
+def customers_merge(request: HttpRequest) -> HttpResponse:
+    """Merge two organizations that are the same customer: pick them, see what moves, confirm."""
+    form = MergeForm(request.POST or request.GET or None)
+    preview = None
+    if form.is_bound and form.is_valid():
+        survivor, duplicate = form.cleaned_data["survivor"], form.cleaned_data["duplicate"]
+        if request.method == "POST" and request.POST.get("confirm") == "on":
+            try:
+                services.customers_merge(actor=request.user, survivor=survivor, duplicate=duplicate)
+            except ValidationError as error:
+                apply_service_error(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("%(duplicate)s was merged into %(survivor)s.") % {"duplicate": duplicate, "survivor": survivor},
+                )
+                return redirect(survivor)
+        preview = selectors.merge_preview(survivor=survivor, duplicate=duplicate)
+    return render(request, "crm/merge.html", {"form": form, "preview": preview})

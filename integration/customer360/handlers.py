@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from integration.bus import subscribe
-from integration.customer360.services import timeline_record
+from integration.customer360.services import timeline_merge, timeline_record
 
 if TYPE_CHECKING:
     from integration.bus.services import ReceivedEvent
@@ -39,4 +39,19 @@ def customer_updated(event: "ReceivedEvent") -> None:
         title=_("Account changed: %(fields)s") % {"fields": ", ".join(payload["changed_fields"])},
         url=reverse("crm:account-detail", args=[payload["account_id"]]),
         required_permission="crm.view_account",
+    )
+
+
+@subscribe("crm.customers_merged")
+def customers_merged(event: "ReceivedEvent") -> None:
+    payload = event.payload
+    timeline_merge(survivor_id=payload["survivor_id"], merged_id=payload["merged_id"])
+    timeline_record(
+        event_uuid=event.id,
+        event_name=event.name,
+        organization_id=payload["survivor_id"],
+        office="front",
+        occurred_at=event.occurred_at,
+        title=_("%(merged)s was merged into this customer") % {"merged": payload["merged_name"]},
+        required_permission="parties.view_organization",
     )

@@ -33,3 +33,9 @@ def timeline_record(
         },
     )
     return entry
+
+
+@transaction.atomic
+def timeline_merge(*, survivor_id: int, merged_id: int) -> int:
+    """Move a merged duplicate's timeline to the organization that stays; safe to run twice."""
+    return TimelineEntry.objects.filter(organization_id=merged_id).update(organization_id=survivor_id)
