@@ -74,6 +74,7 @@ class Organization(models.Model):
         verbose_name_plural = _("organizations")
         ordering = ["name", "pk"]
         indexes = [
+            models.Index(fields=["name", "id"], name="parties_org_name_idx"),  # lists sorted by name
             models.Index(fields=["name_key"], name="parties_org_name_key_idx"),
             models.Index(fields=["org_number_key"], name="parties_org_number_key_idx"),
             models.Index(Lower("name"), name="parties_org_name_lower_idx"),

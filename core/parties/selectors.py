@@ -1,6 +1,7 @@
 """Reads of organizations and people that are more than a one-line query."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from core.parties.keys import email_key_of, identifier_key_of, name_key_of
 from core.parties.models import Organization, Person
@@ -13,7 +14,12 @@ def organization_list(
     *, search: str = "", role: str = "", is_active: bool | None = None, ordering: str = "name"
 ) -> QuerySet[Organization]:
     """Organizations for a list page: filtered, with their number of people, in a fixed number of queries."""
-    queryset = Organization.objects.annotate(people_count=Count("people", distinct=True))
+    # A correlated subquery, not Count() with GROUP BY: PostgreSQL then counts people only for the
+    # 25 rows of the page instead of grouping the whole table before the LIMIT.
+    people = Person.objects.filter(organization=OuterRef("pk")).order_by().values("organization")
+    queryset = Organization.objects.annotate(
+        people_count=Coalesce(Subquery(people.annotate(count=Count("pk")).values("count")), 0)
+    )
     if search:
         queryset = queryset.filter(
             Q(name__icontains=search)

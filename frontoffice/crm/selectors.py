@@ -2,7 +2,8 @@
 
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.parties.keys import identifier_key_of
@@ -22,8 +23,16 @@ def account_list(
     ordering: str = "organization__name",
 ) -> QuerySet[Account]:
     """Accounts with their organization, owner and number of open activities."""
+    # Counted per row by a subquery, so only the page's rows are counted (no GROUP BY over the table).
+    open_activities = (
+        Activity.objects.filter(account=OuterRef("pk"), done_at__isnull=True)
+        .order_by()
+        .values("account")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
     queryset = Account.objects.select_related("organization", "owner").annotate(
-        open_activities=Count("activities", filter=Q(activities__done_at__isnull=True))
+        open_activities=Coalesce(Subquery(open_activities), 0)
     )
     if search:
         queryset = queryset.filter(

@@ -1,0 +1,238 @@
+"""Benchmark of the customer pages with a big company: accounts list, organization list, customer 360.
+
+Seeds (once) 100,000 organizations with CRM accounts, 300,000 people and
+1,000,000 timeline entries (10,000 of them on one customer) into a separate
+database, serves Kontor with gunicorn (2 sync workers, DEBUG off) and drives
+each page with wrk (8 connections, 15 s), printing req/s, p50/p95 ms and the
+SQL queries one request makes.
+
+    .venv/bin/python bench/crm.py [--seconds 15]
+"""
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.request import urlopen
+
+ROOT = Path(__file__).resolve().parent.parent
+DATABASE = os.environ.get("BENCH_CRM_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kontor_bench_crm")
+PORT = int(os.environ.get("BENCH_PORT", "8150"))
+ENV = {
+    **os.environ,
+    "DATABASE_URL": DATABASE,
+    "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10"),
+    "DEBUG": "0",
+    "SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789abcdefghij",
+    "EMAIL_URL": "consolemail://",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+    "SECURE_SSL_REDIRECT": "0",
+    "SECURE_HSTS_SECONDS": "0",
+    "LOG_LEVEL": "WARNING",
+    "DATABASE_POOL_MAX": "4",
+}
+os.environ.update(ENV)
+sys.path.insert(0, str(ROOT))
+
+ORGANIZATIONS = 100_000
+BIG_CUSTOMER_ENTRIES = 10_000
+TIMELINE_ENTRIES = 1_000_000
+
+WRK_SCRIPT = """
+done = function(summary, latency, requests)
+  io.write(string.format("BENCH %d %.3f %.3f %d\\n", summary.requests, latency:percentile(50) / 1000,
+    latency:percentile(95) / 1000, summary.errors.status + summary.errors.connect + summary.errors.timeout))
+end
+"""
+
+
+def prepare_database() -> None:
+    import psycopg
+
+    name = DATABASE.rsplit("/", 1)[1]
+    with psycopg.connect(DATABASE.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            connection.execute(f'CREATE DATABASE "{name}"')
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=ENV, check=True)
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=ENV, check=True)
+
+
+def seed(sales_id: int) -> int:
+    """Bulk rows in SQL (minutes with the ORM, seconds this way); returns the big customer's id."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM parties_organization WHERE name LIKE 'Bench %%'")
+        if cursor.fetchone()[0] < ORGANIZATIONS:
+            print("seeding (once)…", flush=True)
+            cursor.execute(
+                """
+                INSERT INTO parties_organization (name, org_number, vat_number, roles, email, phone, website, country,
+                    portal_visibility, is_active, notes, created_at, updated_at)
+                SELECT 'Bench Company ' || g || ' AB',
+                    lpad(g::text, 6, '5') || '-' || lpad((g %% 10000)::text, 4, '0'), '', '{customer}',
+                    'info' || g || '@bench.example', '', '', 'SE', 'organization', true, '', now(), now()
+                FROM generate_series(1, %s) g
+                """,
+                [ORGANIZATIONS],
+            )
+            cursor.execute(
+                """
+                INSERT INTO parties_person (first_name, last_name, email, phone, job_title, organization_id, roles,
+                    is_active, notes, created_at, updated_at)
+                SELECT 'Person' || n, 'Bench' || o.id, 'p' || n || '.' || o.id || '@bench.example', '', 'Buyer', o.id,
+                    '{customer}', true, '', now(), now()
+                FROM parties_organization o, generate_series(1, 3) n WHERE o.name LIKE 'Bench %%'
+                """
+            )
+            cursor.execute(
+                """
+                INSERT INTO crm_account (organization_id, owner_id, segment, industry, lifecycle_stage, tags, notes,
+                    created_at, updated_at)
+                SELECT o.id, %s, 'mid-market', 'Retail', 'customer', '{bench}', '', now(), now()
+                FROM parties_organization o WHERE o.name LIKE 'Bench %%'
+                ON CONFLICT DO NOTHING
+                """,
+                [sales_id],
+            )
+            cursor.execute("SELECT min(id), max(id) FROM parties_organization WHERE name LIKE 'Bench %%'")
+            first, last = cursor.fetchone()
+            cursor.execute(
+                """
+                INSERT INTO customer360_timelineentry (organization_id, event_uuid, event_name, office, occurred_at,
+                    title, url, required_permission)
+                SELECT CASE WHEN g <= %s THEN %s ELSE %s + (g %% (%s - %s + 1)) END, gen_random_uuid(),
+                    'crm.customer_updated', CASE WHEN g %% 3 = 0 THEN 'back' ELSE 'front' END,
+                    now() - (g || ' minutes')::interval, 'Bench entry ' || g, '', 'crm.view_account'
+                FROM generate_series(1, %s) g
+                """,
+                [BIG_CUSTOMER_ENTRIES, first, first, last, first, TIMELINE_ENTRIES],
+            )
+            cursor.execute("ANALYZE")
+        cursor.execute("SELECT min(id) FROM parties_organization WHERE name LIKE 'Bench %%'")
+        return cursor.fetchone()[0]
+
+
+def session_cookie(user) -> str:
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def queries_per_request(user, path: str) -> int:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(user)
+    client.get(path)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return len(captured)
+
+
+def wrk(path: str, cookie: str, seconds: int) -> tuple[float, float, float, int]:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT)
+    result = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            "-c8",
+            f"-d{seconds}s",
+            "-s",
+            script.name,
+            "-H",
+            f"Cookie: {cookie}",
+            f"http://127.0.0.1:{PORT}{path}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    requests, p50, p95, errors = re.search(r"BENCH (\d+) ([\d.]+) ([\d.]+) (\d+)", result.stdout).groups()
+    return int(requests) / seconds, float(p50), float(p95), int(errors)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=15)
+    arguments = parser.parse_args()
+    prepare_database()
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    from django.contrib.auth.models import Group
+
+    from core.accounts.models import User
+
+    sales, _created = User.objects.get_or_create(email="bench-sales@kontor.example", defaults={"kind": "staff"})
+    sales.groups.add(Group.objects.get(name="Sales"))
+    big_customer = seed(sales.pk)
+    cookie = session_cookie(sales)
+    pages = [
+        ("account list, first page with a search", "/app/crm/accounts/?q=Company+123"),
+        ("account list, first page", "/app/crm/accounts/"),
+        ("organization list, search", "/app/organizations/?q=Company+4567"),
+        ("customer 360, 10,000 timeline entries", f"/app/customers/{big_customer}/"),
+    ]
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "config.wsgi:application",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=ENV,
+    )
+    try:
+        for _attempt in range(50):
+            try:
+                urlopen(f"http://127.0.0.1:{PORT}/accounts/login/", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT (SELECT count(*) FROM crm_account), (SELECT count(*) FROM parties_person), "
+                "(SELECT count(*) FROM customer360_timelineentry)"
+            )
+            accounts, people, entries = cursor.fetchone()
+        print(
+            f"bench/crm.py · {time.strftime('%Y-%m-%d %H:%M')} · {os.cpu_count()} cores · gunicorn 2 sync workers, "
+            f"DEBUG off · wrk 8 connections, {arguments.seconds} s per page"
+        )
+        print(f"rows: {accounts:,} accounts, {people:,} people, {entries:,} timeline entries")
+        print(f"{'page':<42} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'queries':>7} {'errors':>6}")
+        for label, path in pages:
+            queries = queries_per_request(sales, path)
+            rate, p50, p95, errors = wrk(path, cookie, arguments.seconds)
+            print(f"{label:<42} {rate:>7.0f} {p50:>7.1f} {p95:>7.1f} {queries:>7} {errors:>6}", flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()
