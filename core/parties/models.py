@@ -78,6 +78,9 @@ class Organization(models.Model):
             models.Index(fields=["name_key"], name="parties_org_name_key_idx"),
             models.Index(fields=["org_number_key"], name="parties_org_number_key_idx"),
             models.Index(Lower("name"), name="parties_org_name_lower_idx"),
+            # Exact e-mail and VAT number searches compare UPPER() values (Django's iexact).
+            models.Index(Upper("email"), name="parties_org_email_upper_idx"),
+            models.Index(Upper("vat_number"), name="parties_org_vat_upper_idx"),
             GinIndex(fields=["roles"], name="parties_org_roles_gin"),
             # Trigram indexes serve icontains searches (Django compares UPPER() values).
             GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="parties_org_name_trgm"),

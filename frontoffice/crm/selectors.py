@@ -6,8 +6,8 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from core.parties.keys import identifier_key_of
-from core.parties.models import Person
+from core.parties.models import Organization, Person
+from core.parties.selectors import organization_search
 from frontoffice.crm.models import Account, Activity
 
 ACCOUNT_ORDERINGS = {"organization__name", "-organization__name", "created_at", "-created_at", "lifecycle_stage"}
@@ -35,11 +35,9 @@ def account_list(
         open_activities=Coalesce(Subquery(open_activities), 0)
     )
     if search:
-        queryset = queryset.filter(
-            Q(organization__name__icontains=search)
-            | Q(organization__org_number_key=identifier_key_of(search))
-            | Q(industry__icontains=search)
-        )
+        # Find the organizations by their own indexes first, then their accounts.
+        matching = Organization.objects.filter(organization_search(search)).values("pk")
+        queryset = queryset.filter(organization_id__in=matching)
     if owner_id:
         queryset = queryset.filter(owner_id=owner_id)
     if stage:
