@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "integration.bus",
     "integration.customer360",
     "frontoffice.crm",
+    "frontoffice.sales",
 ]
 # Extra apps by configuration: the tests' probe app in the worker that tests start, and in benchmarks.
 INSTALLED_APPS += env.list("KONTOR_EXTRA_APPS", default=[])

@@ -24,6 +24,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("app/integration/", include("integration.bus.urls")),
     path("app/crm/", include("frontoffice.crm.urls")),
+    path("app/sales/", include("frontoffice.sales.urls")),
     path("app/customers/", include("integration.customer360.urls")),
     path("app/", include("core.urls")),
     path("portal/", include("core.portal_urls")),

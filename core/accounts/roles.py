@@ -56,9 +56,12 @@ _CRM_WORK = [
 
 GRANTS: dict[str, list[str]] = {
     "customer-service": [*_SEE_KERNEL, *_KEEP_CUSTOMERS, *_CRM_WORK],
-    "sales": [*_SEE_KERNEL, *_KEEP_CUSTOMERS, "crm.*"],
+    "sales": [*_SEE_KERNEL, *_KEEP_CUSTOMERS, "crm.*", "sales.*"],
     "marketing": [
         *_SEE_KERNEL,
+        "sales.view_lead",
+        "sales.add_lead",
+        "sales.change_lead",
         "parties.add_person",
         "parties.change_person",
         "crm.view_*",
@@ -99,6 +102,7 @@ GRANTS: dict[str, list[str]] = {
     "management": [
         *_SEE_KERNEL,
         "crm.view_*",
+        "sales.view_*",
         "accounts.view_user",
         "accounts.view_department",
         "audit.*",
