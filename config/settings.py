@@ -278,6 +278,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Two models have a `source` choice field; name each enum instead of letting the order decide.
+    "ENUM_NAME_OVERRIDES": {
+        "SourceEnum": "frontoffice.crm.models.ContactProfile.Source",
+        "LeadSourceEnum": "frontoffice.sales.models.Lead.Source",
+    },
 }
 
 # --- Celery ------------------------------------------------------------------

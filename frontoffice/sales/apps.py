@@ -18,6 +18,7 @@ class SalesConfig(AppConfig):
 
         register(
             NavItem(_("Leads"), "sales:lead-list", "funnel", "front", "sales.view_lead", order=3),
+            NavItem(_("Pipeline"), "sales:pipeline", "kanban", "front", "sales.view_opportunity", order=4),
             NavItem(
                 _("Opportunities"),
                 "sales:opportunity-list",
@@ -25,6 +26,7 @@ class SalesConfig(AppConfig):
                 "front",
                 "sales.view_opportunity",
                 order=4,
+                match="/app/sales/opportunities/",
             ),
         )
 

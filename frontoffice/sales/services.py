@@ -76,6 +76,8 @@ def lead_update(*, actor: User | None, lead: Lead, **values: Any) -> Lead:
         raise ServiceError(_("A converted lead is kept as it was; change the account or opportunity instead."))
     if values.get("status") == Lead.Status.CONVERTED:
         raise ServiceError({"status": _("A lead becomes converted by converting it.")})
+    if "email" in values:
+        values["email"] = values["email"].strip().lower()
     before = snapshot(lead, list(values))
     _apply(lead, LEAD_FIELDS, values)
     changes = changes_between(before, snapshot(lead, list(values)))
@@ -151,9 +153,11 @@ def lead_convert(
 
 @transaction.atomic
 def opportunity_create(*, actor: User | None, lead: Lead | None = None, **values: Any) -> Opportunity:
-    """Open a deal in the pipeline for an account."""
+    """Open a deal in the pipeline for an account; its contact must work at the account's organization."""
     opportunity = Opportunity(lead=lead)
     _apply(opportunity, OPPORTUNITY_FIELDS, values)
+    if opportunity.contact and opportunity.contact.organization_id != opportunity.account.organization_id:
+        raise ServiceError({"contact": _("This person does not belong to the account's organization.")})
     opportunity.save()
     audit_record(actor=actor, instance=opportunity, action=AuditEntry.Action.CREATE)
     return opportunity

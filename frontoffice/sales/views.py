@@ -101,6 +101,21 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
     return list_page(request, template="sales/opportunity_list.html", queryset=queryset, filter_form=form)
 
 
+@staff_permission_required("sales.view_opportunity")
+def pipeline(request: HttpRequest) -> HttpResponse:
+    """The kanban board: drag a card to another stage (or use its "Move to" menu, which works without a mouse)."""
+    mine = request.GET.get("owner") == "me"
+    return render(
+        request,
+        "sales/pipeline.html",
+        {
+            "columns": selectors.pipeline_board(owner_id=request.user.pk if mine else None),
+            "stages": selectors.active_stages(),
+            "mine": mine,
+        },
+    )
+
+
 @staff_permission_required("sales.add_opportunity")
 def opportunity_create(request: HttpRequest) -> HttpResponse:
     initial = {"owner": request.user.pk, "currency": "SEK", "stage": selectors.active_stages().first()}
@@ -142,7 +157,11 @@ def opportunity_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
             form = MoveForm(request.POST)
             if not form.is_valid():
                 raise ValidationError(_("Choose a stage."))
-            services.opportunity_move(actor=request.user, opportunity=opportunity, stage=form.cleaned_data["stage"])
+            opportunity = services.opportunity_move(
+                actor=request.user, opportunity=opportunity, stage=form.cleaned_data["stage"]
+            )
+            if request.htmx:  # a card dropped on the board: it is already where the user put it
+                return HttpResponse(status=204)
             messages.success(request, _("Moved to %(stage)s.") % {"stage": form.cleaned_data["stage"]})
         elif action == "won":
             services.opportunity_mark_won(actor=request.user, opportunity=opportunity)
@@ -153,9 +172,11 @@ def opportunity_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
             )
             messages.success(request, _("Marked as lost."))
     except ValidationError as error:
+        if request.htmx:
+            return HttpResponse(" ".join(error.messages), status=400)
         for message in error.messages:
             messages.error(request, message)
-    return redirect(opportunity)
+    return redirect(request.POST.get("next") or opportunity.get_absolute_url())
 
 
 @staff_permission_required("crm.view_account")

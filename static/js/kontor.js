@@ -83,6 +83,45 @@
     if (next < 0) box.querySelector("input[type=search]").focus(); else options[next].focus();
   });
 
+  // Pipeline board: drag a card onto another column; the move is saved with htmx, and put back if refused.
+  var dragged = null;
+  document.addEventListener("dragstart", function (event) {
+    var card = event.target.closest && event.target.closest(".kanban-card[draggable=true]");
+    if (!card) return;
+    dragged = card;
+    card.classList.add("is-dragging");
+    event.dataTransfer.effectAllowed = "move";
+  });
+  document.addEventListener("dragend", function () {
+    if (dragged) dragged.classList.remove("is-dragging");
+    document.querySelectorAll(".kanban-column.is-target").forEach(function (c) { c.classList.remove("is-target"); });
+    dragged = null;
+  });
+  document.addEventListener("dragover", function (event) {
+    var column = dragged && event.target.closest(".kanban-column");
+    if (!column) return;
+    event.preventDefault();
+    column.classList.add("is-target");
+  });
+  document.addEventListener("dragleave", function (event) {
+    var column = event.target.closest && event.target.closest(".kanban-column");
+    if (column && !column.contains(event.relatedTarget)) column.classList.remove("is-target");
+  });
+  document.addEventListener("drop", function (event) {
+    var column = dragged && event.target.closest(".kanban-column");
+    if (!column) return;
+    event.preventDefault();
+    var card = dragged, from = card.parentElement, stage = column.dataset.stage;
+    column.querySelector(".kanban-cards").appendChild(card);
+    var select = card.querySelector("select[name=stage]");
+    if (select) select.value = stage;
+    window.htmx.ajax("POST", card.dataset.moveUrl, {values: {stage: stage}, swap: "none", source: card}).then(function () {}, function () {});
+    card.addEventListener("htmx:responseError", function restore() {
+      from.appendChild(card);
+      card.removeEventListener("htmx:responseError", restore);
+    });
+  });
+
   document.addEventListener("DOMContentLoaded", function () { showToasts(document); });
   document.addEventListener("htmx:afterSwap", function (event) { showToasts(document); });
 })();

@@ -199,3 +199,41 @@ def test_pages_render(client, sales):
     assert "Mark won" in html and "Move to stage" in html
     assert client.get(reverse("sales:opportunity-create")).status_code == 200
     assert "Converted" in client.get(lead.get_absolute_url()).content.decode()
+
+
+def test_pipeline_board_columns_and_totals(client, sales):
+    for index, amount in enumerate(["1000", "3000"]):
+        services.lead_convert(
+            actor=sales,
+            lead=_lead(sales, company_name=f"Tavla {index} AB", email=f"t{index}@x.example"),
+            amount=Decimal(amount),
+        )
+    columns = selectors.pipeline_board()
+    first = columns[0]
+    assert [column["stage"].name for column in columns] == [
+        "Qualification",
+        "Needs analysis",
+        "Proposal",
+        "Negotiation",
+    ]
+    assert (len(first["cards"]), first["total"], first["weighted"]) == (2, Decimal("4000"), Decimal("400.00"))
+    client.force_login(sales)
+    html = client.get(reverse("sales:pipeline")).content.decode()
+    assert "Tavla 0 AB: new business" in html and 'draggable="true"' in html
+
+
+def test_board_move_by_htmx_answers_204_and_moves(client, sales):
+    opportunity = services.lead_convert(actor=sales, lead=_lead(sales))
+    proposal = PipelineStage.objects.get(name="Proposal")
+    client.force_login(sales)
+    response = client.post(
+        reverse("sales:opportunity-move", args=[opportunity.pk]), {"stage": proposal.pk}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 204
+    opportunity.refresh_from_db()
+    assert opportunity.stage == proposal
+    services.opportunity_mark_won(actor=sales, opportunity=opportunity)
+    response = client.post(
+        reverse("sales:opportunity-move", args=[opportunity.pk]), {"stage": proposal.pk}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 400

@@ -1,0 +1,37 @@
+"""The pipeline board in a real browser: drag a deal to the next stage, or move it with the keyboard menu."""
+
+from decimal import Decimal
+
+import pytest
+
+from frontoffice.sales import services
+from frontoffice.sales.models import Opportunity, PipelineStage
+from tests.browser.conftest import sign_in
+from tests.conftest import wait_for
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_salesperson_drags_a_deal_and_moves_another_without_a_mouse(page, live_server, make_staff, password):
+    sales = make_staff("Sales")
+    first = services.lead_convert(
+        actor=sales, lead=services.lead_create(actor=sales, company_name="Drag AB"), amount=Decimal("1000")
+    )
+    second = services.lead_convert(
+        actor=sales, lead=services.lead_create(actor=sales, company_name="Meny AB"), amount=Decimal("2000")
+    )
+    proposal = PipelineStage.objects.get(name="Proposal")
+    sign_in(page, live_server, sales.email, password)
+    page.wait_for_url(f"{live_server.url}/app/")
+    page.goto(f"{live_server.url}/app/sales/pipeline/")
+
+    if page.viewport_size["width"] >= 992:  # dragging is for a mouse; on a phone the menu below is the way
+        page.locator(f"#opportunity-{first.pk}").drag_to(page.locator(f'.kanban-column[data-stage="{proposal.pk}"]'))
+        wait_for(lambda: Opportunity.objects.get(pk=first.pk).stage_id == proposal.pk, timeout=10, message="the drop")
+        assert page.locator(f'.kanban-column[data-stage="{proposal.pk}"] #opportunity-{first.pk}').count() == 1
+
+    page.get_by_label("Move Meny AB: new business to").select_option(label="Negotiation")
+    page.locator(f"#opportunity-{second.pk}").get_by_role("button", name="Move").click()
+    page.wait_for_load_state()
+    assert Opportunity.objects.get(pk=second.pk).stage.name == "Negotiation"
+    assert page.get_by_text("Moved to Negotiation.").is_visible()
