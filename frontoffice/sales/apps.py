@@ -19,6 +19,7 @@ class SalesConfig(AppConfig):
         register(
             NavItem(_("Leads"), "sales:lead-list", "funnel", "front", "sales.view_lead", order=3),
             NavItem(_("Pipeline"), "sales:pipeline", "kanban", "front", "sales.view_opportunity", order=4),
+            NavItem(_("Forecast"), "sales:forecast", "bar-chart-line", "front", "sales.view_opportunity", order=4),
             NavItem(
                 _("Opportunities"),
                 "sales:opportunity-list",

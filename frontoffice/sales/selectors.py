@@ -72,3 +72,57 @@ def pipeline_board(*, owner_id: int | None = None) -> list[dict]:
         weighted = sum((card.amount * card.effective_probability / 100 for card in cards), Decimal("0"))
         columns.append({"stage": stage, "cards": cards, "total": total, "weighted": weighted.quantize(Decimal("0.01"))})
     return columns
+
+
+def forecast(*, months: int = 6, today=None) -> dict:
+    """Weighted pipeline per month of expected close and per owner, computed by the database.
+
+    Weighted value = amount × probability (the opportunity's own, else its
+    stage's). Open deals only; deals without an expected close date or already
+    overdue are counted under "overdue or undated" so nothing disappears.
+    """
+    from datetime import date
+
+    from django.db.models import DecimalField, ExpressionWrapper, F, Sum
+    from django.db.models.functions import Coalesce, TruncMonth
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    first = date(today.year, today.month, 1)
+    end_month = (first.month - 1 + months) % 12 + 1
+    end = date(first.year + (first.month - 1 + months) // 12, end_month, 1)
+    weighted = ExpressionWrapper(
+        F("amount") * Coalesce(F("probability"), F("stage__probability")) / 100,
+        output_field=DecimalField(max_digits=16, decimal_places=2),
+    )
+    open_deals = Opportunity.objects.filter(status=Opportunity.Status.OPEN)
+    rows = (
+        open_deals.filter(expected_close__gte=first, expected_close__lt=end)
+        .annotate(month=TruncMonth("expected_close"))
+        .values("month", "owner_id", "owner__full_name", "owner__email")
+        .annotate(total=Sum("amount"), weighted=Sum(weighted))
+        .order_by("month", "owner__full_name")
+    )
+    undated = open_deals.filter(Q(expected_close__isnull=True) | Q(expected_close__lt=first)).aggregate(
+        total=Sum("amount"), weighted=Sum(weighted)
+    )
+    month_list = []
+    cursor = first
+    while cursor < end:
+        month_list.append(cursor)
+        cursor = date(cursor.year + cursor.month // 12, cursor.month % 12 + 1, 1)
+    owners: dict = {}
+    totals = {month: Decimal("0") for month in month_list}
+    for row in rows:
+        month = row["month"].date() if hasattr(row["month"], "date") else row["month"]
+        name = row["owner__full_name"] or row["owner__email"] or "—"
+        owners.setdefault(name, {m: Decimal("0") for m in month_list})[month] = row["weighted"] or Decimal("0")
+        totals[month] += row["weighted"] or Decimal("0")
+    return {
+        "months": month_list,
+        "owners": [
+            {"name": name, "values": [values[m] for m in month_list]} for name, values in sorted(owners.items())
+        ],
+        "totals": [totals[m] for m in month_list],
+        "undated": {"total": undated["total"] or Decimal("0"), "weighted": undated["weighted"] or Decimal("0")},
+    }

@@ -10,6 +10,7 @@ urlpatterns = [
     path("leads/<int:pk>/", views.lead_detail, name="lead-detail"),
     path("leads/<int:pk>/edit/", views.lead_edit, name="lead-edit"),
     path("pipeline/", views.pipeline, name="pipeline"),
+    path("forecast/", views.forecast, name="forecast"),
     path("opportunities/", views.opportunity_list, name="opportunity-list"),
     path("opportunities/new/", views.opportunity_create, name="opportunity-create"),
     path("opportunities/<int:pk>/", views.opportunity_detail, name="opportunity-detail"),

@@ -116,6 +116,17 @@ def pipeline(request: HttpRequest) -> HttpResponse:
     )
 
 
+@staff_permission_required("sales.view_opportunity")
+def forecast(request: HttpRequest) -> HttpResponse:
+    """Weighted pipeline per month and owner: what sales expects to close."""
+    data = selectors.forecast(months=6)
+    chart = {
+        "labels": [month.strftime("%Y-%m") for month in data["months"]],
+        "values": [str(value) for value in data["totals"]],
+    }
+    return render(request, "sales/forecast.html", {**data, "chart": chart})
+
+
 @staff_permission_required("sales.add_opportunity")
 def opportunity_create(request: HttpRequest) -> HttpResponse:
     initial = {"owner": request.user.pk, "currency": "SEK", "stage": selectors.active_stages().first()}

@@ -237,3 +237,36 @@ def test_board_move_by_htmx_answers_204_and_moves(client, sales):
         reverse("sales:opportunity-move", args=[opportunity.pk]), {"stage": proposal.pk}, headers={"HX-Request": "true"}
     )
     assert response.status_code == 400
+
+
+def test_forecast_weights_by_probability_per_month_and_owner(client, sales, make_staff):
+    from datetime import date
+
+    other = make_staff("Sales", full_name="Ö Säljare")
+    proposal = PipelineStage.objects.get(name="Proposal")  # 50 %
+    today = date(2027, 3, 15)
+    deals = [
+        ("A", Decimal("1000"), date(2027, 3, 20), sales, None),
+        ("B", Decimal("2000"), date(2027, 4, 2), sales, 90),
+        ("C", Decimal("4000"), date(2027, 4, 28), other, None),
+        ("D", Decimal("8000"), date(2027, 2, 1), sales, None),  # overdue
+        ("E", Decimal("16000"), date(2027, 12, 1), sales, None),  # beyond the window
+    ]
+    for index, (name, amount, close, owner, probability) in enumerate(deals):
+        opportunity = services.lead_convert(
+            actor=sales,
+            lead=_lead(sales, company_name=f"Prognos {name} AB", email=f"f{index}@x.example"),
+            amount=amount,
+        )
+        services.opportunity_move(actor=sales, opportunity=opportunity, stage=proposal)
+        Opportunity.objects.filter(pk=opportunity.pk).update(expected_close=close, owner=owner, probability=probability)
+    data = selectors.forecast(months=3, today=today)
+    assert data["months"] == [date(2027, 3, 1), date(2027, 4, 1), date(2027, 5, 1)]
+    assert data["totals"] == [Decimal("500.00"), Decimal("3800.00"), Decimal("0")]
+    assert {owner["name"]: owner["values"] for owner in data["owners"]} == {
+        sales.full_name: [Decimal("500.00"), Decimal("1800.00"), Decimal("0")],
+        "Ö Säljare": [Decimal("0"), Decimal("2000.00"), Decimal("0")],
+    }
+    assert data["undated"] == {"total": Decimal("8000.00"), "weighted": Decimal("4000.00")}
+    client.force_login(sales)
+    assert client.get(reverse("sales:forecast")).status_code == 200
