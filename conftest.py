@@ -83,3 +83,27 @@ def client_for(client):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def api_client():
+    """An API client that has not signed in."""
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def api_client_for(db):
+    """api_client_for(user) -> an APIClient sending `Authorization: Token <key>`, as a real program does."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    def sign_in(user):
+        token, _created = Token.objects.get_or_create(user=user)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.user = user
+        return client
+
+    return sign_in

@@ -4,9 +4,7 @@ import datetime
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.fields import DateTimeField
-from rest_framework.test import APIClient
 
 from core.audit.models import AuditEntry
 from core.parties.tests.factories import OrganizationFactory, PersonFactory
@@ -32,25 +30,6 @@ def _open_account(organization=None, **values) -> Account:
 def _activity(*, assignee, account=None, contact=None, **values) -> Activity:
     values.setdefault("subject", "Call back")
     return services.activity_create(actor=assignee, assignee=assignee, account=account, contact=contact, **values)
-
-
-@pytest.fixture
-def api_client() -> APIClient:
-    """A client that has not signed in."""
-    return APIClient()
-
-
-@pytest.fixture
-def api_client_for(db):
-    """api_client_for(user) -> an APIClient sending `Authorization: Token <key>`, as core/api/tests does."""
-
-    def sign_in(user) -> APIClient:
-        token, _created = Token.objects.get_or_create(user=user)
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-        return client
-
-    return sign_in
 
 
 @pytest.fixture

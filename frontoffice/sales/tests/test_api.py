@@ -7,7 +7,6 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.fields import DateTimeField
 from rest_framework.test import APIClient
 
@@ -49,26 +48,6 @@ def _opportunity(account: Account | None = None, **values) -> Opportunity:
     values.setdefault("name", "Framework deal")
     values.setdefault("stage", _stage("Qualification"))
     return services.opportunity_create(actor=None, account=account or _account(), **values)
-
-
-@pytest.fixture
-def api_client() -> APIClient:
-    """A client that has not signed in."""
-    return APIClient()
-
-
-@pytest.fixture
-def api_client_for(db):
-    """api_client_for(user) -> an APIClient sending `Authorization: Token <key>`, as core/api/tests does."""
-
-    def sign_in(user) -> APIClient:
-        token, _created = Token.objects.get_or_create(user=user)
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-        client.user = user
-        return client
-
-    return sign_in
 
 
 @pytest.fixture
