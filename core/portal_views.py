@@ -1,6 +1,7 @@
 """The customer portal's own pages: the start page, the profile, accepting an invitation."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.forms import SetPasswordForm
@@ -38,9 +39,11 @@ def portal_home(request: HttpRequest) -> HttpResponse:
 class ProfileForm(forms.Form):
     full_name = forms.CharField(label=gettext_lazy("Your name"), max_length=200)
     phone = forms.CharField(label=gettext_lazy("Phone"), max_length=40, required=False)
-    language = forms.ChoiceField(
-        label=gettext_lazy("Language"), choices=[("en", "English"), ("sv", "Svenska")], required=False
-    )
+    language = forms.ChoiceField(label=gettext_lazy("Language"), required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = settings.LANGUAGES
 
 
 @customer_required
@@ -57,8 +60,6 @@ def portal_profile(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your profile is saved."))
         response = redirect("portal-profile")
         if form.cleaned_data["language"]:
-            from django.conf import settings
-
             response.set_cookie(settings.LANGUAGE_COOKIE_NAME, form.cleaned_data["language"], samesite="Lax")
         return response
     return render(request, "portal/profile.html", {"form": form, "person": person})

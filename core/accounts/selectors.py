@@ -3,11 +3,6 @@ from django.db.models import QuerySet
 from core.accounts.models import Department, User
 
 
-def user_departments(*, user: User) -> QuerySet[Department]:
-    """The departments the user belongs to, through their groups."""
-    return Department.objects.filter(group__user=user).select_related("group")
-
-
 def user_must_set_up_mfa(*, user: User) -> bool:
     """True when one of the user's departments requires MFA and they have no authenticator app yet."""
     if not user.is_employee:

@@ -4,7 +4,7 @@ The keys are generated columns (computed by PostgreSQL, never stale) and
 indexed; lookups apply the same SQL expression to the typed value.
 """
 
-from django.db.models import Expression, F, Func, Value
+from django.db.models import Expression, Func, Value
 from django.db.models.functions import Lower, Trim
 
 # Legal-form words that do not tell two companies apart ("Acme AB" = "Acme").
@@ -43,7 +43,3 @@ def identifier_key_of(value: str) -> Func:
 
 def email_key_of(value: str) -> Func:
     return email_key(Value(value))
-
-
-def field(name: str) -> F:
-    return F(name)

@@ -83,6 +83,9 @@ class Delivery(models.Model):
         DEAD = "dead", _("Dead letter")
         DISCARDED = "discarded", _("Discarded")
 
+    # States in which a delivery still has work to do.
+    OPEN_STATES = ("pending", "running", "retrying")
+
     event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
     subscriber = models.CharField(_("subscriber"), max_length=200)
     # Copied from the event so that ordering checks use one index, without a join.
@@ -138,7 +141,7 @@ class Delivery(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status in {self.Status.PENDING, self.Status.RUNNING, self.Status.RETRYING}
+        return self.status in self.OPEN_STATES
 
 
 class Probe(models.Model):

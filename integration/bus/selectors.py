@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from integration.bus.models import Delivery, OutboxEvent, Probe
 
-OPEN = [Delivery.Status.PENDING, Delivery.Status.RUNNING, Delivery.Status.RETRYING]
+OPEN = list(Delivery.OPEN_STATES)
 
 
 def bus_lag_seconds() -> float:

@@ -19,7 +19,7 @@ from integration.bus.models import AggregateSequence, Delivery, OutboxEvent, Pro
 
 logger = logging.getLogger(__name__)
 
-OPEN = [Delivery.Status.PENDING, Delivery.Status.RUNNING, Delivery.Status.RETRYING]
+OPEN = list(Delivery.OPEN_STATES)
 
 
 @dataclass(frozen=True)
