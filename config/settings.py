@@ -24,7 +24,11 @@ else:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The company Kontor runs: its name heads quotes and e-mails to customers.
+COMPANY_NAME = env.str("COMPANY_NAME", default="Kontor AB")
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
+# How long the link a customer answers a quote with keeps working (it also stops when the quote expires).
+QUOTE_LINK_MAX_AGE = env.int("QUOTE_LINK_MAX_AGE_DAYS", default=60) * 24 * 3600
 
 # --- Applications ------------------------------------------------------------
 
@@ -58,6 +62,7 @@ INSTALLED_APPS = [
     "integration.customer360",
     "frontoffice.crm",
     "frontoffice.sales",
+    "backoffice.finance",
 ]
 # Extra apps by configuration: the tests' probe app in the worker that tests start, and in benchmarks.
 INSTALLED_APPS += env.list("KONTOR_EXTRA_APPS", default=[])

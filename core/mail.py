@@ -10,15 +10,28 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 
-def render_and_send_mail(*, template: str, context: dict[str, Any], to: Sequence[str], language: str = "") -> None:
-    """Render `<template>_subject.txt`, `.txt` and `.html` in the reader's language and send them now."""
+def render_and_send_mail(
+    *,
+    template: str,
+    context: dict[str, Any],
+    to: Sequence[str],
+    language: str = "",
+    attachments: Sequence[tuple[str, bytes, str]] = (),
+    reply_to: Sequence[str] = (),
+) -> None:
+    """Render `<template>_subject.txt`, `.txt` and `.html` in the reader's language and send them now.
+
+    `attachments` are (file name, content, MIME type), e.g. a quote's PDF.
+    """
     with translation.override(language or settings.LANGUAGE_CODE):
         context = {"site_url": settings.SITE_URL, **context}
         subject = render_to_string(f"{template}_subject.txt", context).strip().replace("\n", " ")
         body = render_to_string(f"{template}.txt", context)
         html = render_to_string(f"{template}.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=body, to=list(to))
+    message = EmailMultiAlternatives(subject=subject, body=body, to=list(to), reply_to=list(reply_to))
     message.attach_alternative(html, "text/html")
+    for name, content, mimetype in attachments:
+        message.attach(name, content, mimetype)
     message.send()
 
 

@@ -54,8 +54,11 @@ _CRM_WORK = [
     "crm.change_activity",
 ]
 
+# What the orders' other readers need: service answers "where is my order?", finance and logistics act on them.
+_SEE_ORDERS = ["sales.view_salesorder", "sales.view_salesorderline", "sales.view_credithold"]
+
 GRANTS: dict[str, list[str]] = {
-    "customer-service": [*_SEE_KERNEL, *_KEEP_CUSTOMERS, *_CRM_WORK],
+    "customer-service": [*_SEE_KERNEL, *_KEEP_CUSTOMERS, *_CRM_WORK, *_SEE_ORDERS],
     "sales": [*_SEE_KERNEL, *_KEEP_CUSTOMERS, "crm.*", "sales.*"],
     "marketing": [
         *_SEE_KERNEL,
@@ -70,6 +73,7 @@ GRANTS: dict[str, list[str]] = {
     "hr": [*_SEE_KERNEL],
     "finance": [
         *_SEE_KERNEL,
+        *_SEE_ORDERS,
         "parties.change_organization",
         "parties.add_address",
         "parties.change_address",
@@ -89,6 +93,7 @@ GRANTS: dict[str, list[str]] = {
     ],
     "logistics": [
         *_SEE_KERNEL,
+        *_SEE_ORDERS,
         "parties.add_organization",
         "parties.change_organization",
         "parties.add_address",

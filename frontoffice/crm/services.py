@@ -191,6 +191,17 @@ def activity_send_reminders(*, now: datetime | None = None) -> int:
     return sent
 
 
+def _move_account_links(merged: Account, kept: Account) -> None:
+    """Point every record of any app that refers to the merged account (activities, opportunities, quotes,
+    orders, tickets later) at the kept one: found through the model's relations, so new apps need no change here.
+    """
+    for relation in Account._meta.get_fields(include_hidden=True):
+        if relation.auto_created and not relation.concrete and relation.one_to_many:
+            relation.related_model._base_manager.filter(**{relation.field.name: merged}).update(
+                **{relation.field.name: kept}
+            )
+
+
 @transaction.atomic
 def customers_merge(*, actor: User, survivor: Organization, duplicate: Organization) -> Organization:
     """Merge two organizations that are the same customer, with everything the CRM holds about them.
@@ -210,7 +221,7 @@ def customers_merge(*, actor: User, survivor: Organization, duplicate: Organizat
         merged.save(update_fields=["organization", "updated_at"])
         kept = merged
     elif merged is not None:
-        Activity.objects.filter(account=merged).update(account=kept)
+        _move_account_links(merged, kept)
         kept.tags = sorted(set(kept.tags) | set(merged.tags))
         kept.notes = "\n\n".join(note for note in (kept.notes, merged.notes) if note)
         kept.owner = kept.owner or merged.owner

@@ -2,9 +2,19 @@
 
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
-from frontoffice.sales.models import Lead, Opportunity, PipelineStage
+from frontoffice.sales import pricing
+from frontoffice.sales.models import (
+    CreditHold,
+    Lead,
+    Opportunity,
+    PipelineStage,
+    Quote,
+    QuoteLine,
+    SalesOrder,
+    SalesOrderLine,
+)
 
 LEAD_ORDERINGS = {"-created_at", "created_at", "company_name", "-company_name"}
 OPPORTUNITY_ORDERINGS = {"expected_close", "-expected_close", "amount", "-amount", "name", "-name"}
@@ -126,3 +136,153 @@ def forecast(*, months: int = 6, today=None) -> dict:
         "totals": [totals[m] for m in month_list],
         "undated": {"total": undated["total"] or Decimal("0"), "weighted": undated["weighted"] or Decimal("0")},
     }
+
+
+# --- quotes and orders ---------------------------------------------------------------
+
+QUOTE_ORDERINGS = {"-created_at", "created_at", "total", "-total", "valid_until", "-valid_until", "number", "-number"}
+ORDER_ORDERINGS = {"-created_at", "created_at", "total", "-total", "number", "-number"}
+
+
+def quote_list(
+    *,
+    search: str = "",
+    status: str = "",
+    account_id: int | None = None,
+    owner_id: int | None = None,
+    organization_id: int | None = None,
+    ordering: str = "-created_at",
+) -> QuerySet[Quote]:
+    queryset = Quote.objects.select_related("account__organization", "owner", "currency")
+    if search:
+        queryset = queryset.filter(Q(number__iexact=search) | Q(account__organization__name__icontains=search))
+    if status:
+        queryset = queryset.filter(status=status)
+    if account_id:
+        queryset = queryset.filter(account_id=account_id)
+    if organization_id:
+        queryset = queryset.filter(account__organization_id=organization_id)
+    if owner_id:
+        queryset = queryset.filter(owner_id=owner_id)
+    return queryset.order_by(ordering if ordering in QUOTE_ORDERINGS else "-created_at", "-pk")
+
+
+def quote_detail(*, pk: int) -> Quote:
+    return (
+        Quote.objects.select_related(
+            "account__organization", "contact", "opportunity", "currency", "owner", "delivery_address", "previous"
+        )
+        .prefetch_related(Prefetch("lines", QuoteLine.objects.select_related("product").order_by("position", "pk")))
+        .get(pk=pk)
+    )
+
+
+def quote_versions(*, quote: Quote) -> QuerySet[Quote]:
+    return Quote.objects.filter(number=quote.number).order_by("-version")
+
+
+def order_list(
+    *,
+    search: str = "",
+    status: str = "",
+    account_id: int | None = None,
+    owner_id: int | None = None,
+    organization_id: int | None = None,
+    ordering: str = "-created_at",
+) -> QuerySet[SalesOrder]:
+    queryset = SalesOrder.objects.select_related("account__organization", "owner", "currency", "quote")
+    if search:
+        queryset = queryset.filter(
+            Q(number__iexact=search)
+            | Q(customer_reference__iexact=search)
+            | Q(account__organization__name__icontains=search)
+        )
+    if status:
+        queryset = queryset.filter(status=status)
+    if account_id:
+        queryset = queryset.filter(account_id=account_id)
+    if organization_id:
+        queryset = queryset.filter(account__organization_id=organization_id)
+    if owner_id:
+        queryset = queryset.filter(owner_id=owner_id)
+    return queryset.order_by(ordering if ordering in ORDER_ORDERINGS else "-created_at", "-pk")
+
+
+def order_detail(*, pk: int) -> SalesOrder:
+    return (
+        SalesOrder.objects.select_related(
+            "account__organization", "contact", "opportunity", "currency", "owner", "delivery_address", "quote"
+        )
+        .prefetch_related(
+            Prefetch("lines", SalesOrderLine.objects.select_related("product").order_by("position", "pk"))
+        )
+        .get(pk=pk)
+    )
+
+
+def document_tax_breakdown(document: Quote | SalesOrder) -> dict[Decimal, tuple[Decimal, Decimal]]:
+    """Net and VAT per rate, rounded the way the document's totals were (for printouts and pages)."""
+    lines = document.lines.all()
+    totals = pricing.document_totals(
+        [
+            pricing.LineInput(
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                discount_percent=line.discount_percent,
+                tax_rate=line.tax_rate,
+            )
+            for line in lines
+        ],
+        rounding=document.tax_rounding,
+        decimal_places=document.currency.decimal_places,
+    )
+    return totals.tax_by_rate
+
+
+def credit_hold_for(*, organization_id: int) -> CreditHold | None:
+    """Finance's latest word on the customer's credit, when it has said anything."""
+    return CreditHold.objects.filter(organization_id=organization_id).first()
+
+
+def customer_sales_summary(*, organization_id: int) -> dict:
+    """For the customer's 360 header: open opportunities and open orders, counted and summed, in two queries."""
+    open_opportunities = list(
+        Opportunity.objects.filter(account__organization_id=organization_id, status=Opportunity.Status.OPEN)
+        .select_related("stage", "currency")
+        .order_by("expected_close", "-pk")[:5]
+    )
+    opportunity_figures = Opportunity.objects.filter(
+        account__organization_id=organization_id, status=Opportunity.Status.OPEN
+    ).aggregate(count=Count("pk"), amount=Sum("amount"))
+    open_orders = list(
+        SalesOrder.objects.filter(account__organization_id=organization_id)
+        .exclude(status=SalesOrder.Status.CANCELLED)
+        .exclude(delivery_status=SalesOrder.DeliveryStatus.DELIVERED, invoice_status=SalesOrder.InvoiceStatus.PAID)
+        .select_related("currency")
+        .order_by("-created_at", "-pk")[:5]
+    )
+    return {
+        "open_opportunities": open_opportunities,
+        "open_opportunity_count": opportunity_figures["count"],
+        "open_opportunity_amount": opportunity_figures["amount"] or Decimal("0"),
+        "open_orders": open_orders,
+    }
+
+
+def portal_quotes(*, organization_id: int) -> QuerySet[Quote]:
+    """What a customer's portal lists: the quotes sent to their organization (never drafts)."""
+    return (
+        Quote.objects.filter(account__organization_id=organization_id)
+        .exclude(status__in=[Quote.Status.DRAFT, Quote.Status.CANCELLED])
+        .select_related("currency")
+        .order_by("-sent_at", "-pk")
+    )
+
+
+def portal_orders(*, organization_id: int) -> QuerySet[SalesOrder]:
+    return (
+        SalesOrder.objects.filter(account__organization_id=organization_id)
+        .exclude(status=SalesOrder.Status.DRAFT)
+        .select_related("currency")
+        .order_by("-confirmed_at", "-pk")
+    )

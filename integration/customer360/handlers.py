@@ -55,3 +55,53 @@ def customers_merged(event: "ReceivedEvent") -> None:
         title=_("%(merged)s was merged into this customer") % {"merged": payload["merged_name"]},
         required_permission="parties.view_organization",
     )
+
+
+@subscribe("sales.order_confirmed")
+def order_confirmed(event: "ReceivedEvent") -> None:
+    payload = event.payload
+    timeline_record(
+        event_uuid=event.id,
+        event_name=event.name,
+        organization_id=payload["organization_id"],
+        office="front",
+        occurred_at=event.occurred_at,
+        title=_("Order %(number)s confirmed: %(total)s %(currency)s")
+        % {"number": payload["order_number"], "total": payload["total"], "currency": payload["currency"]},
+        url=reverse("sales:order-detail", args=[payload["order_id"]]),
+        required_permission="sales.view_salesorder",
+    )
+
+
+@subscribe("sales.order_cancelled")
+def order_cancelled(event: "ReceivedEvent") -> None:
+    payload = event.payload
+    timeline_record(
+        event_uuid=event.id,
+        event_name=event.name,
+        organization_id=payload["organization_id"],
+        office="front",
+        occurred_at=event.occurred_at,
+        title=_("Order %(number)s cancelled: %(reason)s")
+        % {"number": payload["order_number"], "reason": payload["reason"]},
+        url=reverse("sales:order-detail", args=[payload["order_id"]]),
+        required_permission="sales.view_salesorder",
+    )
+
+
+@subscribe("finance.credit_hold_changed")
+def credit_hold_changed(event: "ReceivedEvent") -> None:
+    payload = event.payload
+    if payload["on_hold"]:
+        title = _("Put on credit hold: %(reason)s") % {"reason": payload.get("reason") or "—"}
+    else:
+        title = _("Released from credit hold")
+    timeline_record(
+        event_uuid=event.id,
+        event_name=event.name,
+        organization_id=payload["organization_id"],
+        office="back",
+        occurred_at=event.occurred_at,
+        title=title,
+        required_permission="sales.view_credithold",
+    )
