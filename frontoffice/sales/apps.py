@@ -29,6 +29,8 @@ class SalesConfig(AppConfig):
                 order=4,
                 match="/app/sales/opportunities/",
             ),
+            NavItem(_("Quotes"), "sales:quote-list", "file-earmark-text", "front", "sales.view_quote", order=5),
+            NavItem(_("Orders"), "sales:order-list", "cart-check", "front", "sales.view_salesorder", order=5),
         )
 
 

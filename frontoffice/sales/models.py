@@ -357,6 +357,11 @@ class Quote(PricedDocument):
     def is_editable(self) -> bool:
         return self.status == self.Status.DRAFT
 
+    @property
+    def status_tone(self) -> str:
+        """The badge colour of the status on pages."""
+        return {"sent": "info", "accepted": "success", "declined": "danger"}.get(self.status, "muted")
+
 
 class QuoteLine(PricedLine):
     quote = models.ForeignKey(Quote, verbose_name=_("quote"), on_delete=models.CASCADE, related_name="lines")
@@ -438,6 +443,10 @@ class SalesOrder(PricedDocument):
     @property
     def is_editable(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    @property
+    def status_tone(self) -> str:
+        return {"confirmed": "success", "cancelled": "danger"}.get(self.status, "muted")
 
 
 class SalesOrderLine(PricedLine):

@@ -1,28 +1,43 @@
 """Staff pages of sales: leads and their conversion, opportunities through the pipeline."""
 
+from datetime import timedelta
+
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.accounts.decorators import staff_permission_required
 from core.audit.selectors import audit_entries_for
+from core.catalog import selectors as catalog_selectors
 from core.forms import apply_service_error, save_form_with_service
 from core.lists import cleaned_filters, list_page
 from frontoffice.crm import selectors as crm_selectors
 from frontoffice.sales import selectors, services
 from frontoffice.sales.forms import (
+    CancelOrderForm,
+    CustomerChoiceForm,
     LeadConvertForm,
     LeadFilterForm,
     LeadForm,
+    LineFormSet,
     LostForm,
     MoveForm,
     OpportunityFilterForm,
     OpportunityForm,
+    OrderFilterForm,
+    OrderForm,
+    QuoteFilterForm,
+    QuoteForm,
+    SendQuoteForm,
+    line_initial,
 )
-from frontoffice.sales.models import Lead, Opportunity
+from frontoffice.sales.models import Lead, Opportunity, Quote, SalesOrder
+from frontoffice.sales.pdf import quote_pdf as quote_pdf_bytes
 
 
 @staff_permission_required("sales.view_lead")
@@ -196,3 +211,243 @@ def account_lookup(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     accounts = list(crm_selectors.account_list(search=query)[:10]) if query else []
     return render(request, "sales/_account_options.html", {"accounts": accounts, "query": query})
+
+
+# --- quotes and orders ---------------------------------------------------------------
+
+
+def _customer_or_chooser(request: HttpRequest, template: str):
+    """The account a new document is for (?account=), or the page that asks for it."""
+    chooser = CustomerChoiceForm(request.GET or None)
+    if request.GET.get("account") and chooser.is_valid():
+        return chooser.cleaned_data["account"], None
+    return None, render(request, template, {"chooser": chooser})
+
+
+def _document_editor(
+    request: HttpRequest,
+    *,
+    form: forms.ModelForm,
+    lines: LineFormSet,
+    save,
+    template: str,
+    context: dict,
+    success_message: str,
+) -> HttpResponse:
+    """The head form and the lines formset of a quote or order: valid input goes to the service, errors come back."""
+    if request.method == "POST" and form.is_valid() and lines.is_valid():
+        values = dict(form.cleaned_data)
+        try:
+            document = save(values, lines.lines())
+        except ValidationError as error:
+            if hasattr(error, "error_dict") and "lines" in error.error_dict:
+                lines._non_form_errors = lines.error_class(error.error_dict.pop("lines"))
+            if not hasattr(error, "error_dict") or error.error_dict:
+                apply_service_error(form, error)
+        else:
+            messages.success(request, success_message % {"name": document})
+            return redirect(document)
+    return render(request, template, {"form": form, "lines": lines, **context})
+
+
+@staff_permission_required("sales.view_quote")
+def quote_list(request: HttpRequest) -> HttpResponse:
+    form = QuoteFilterForm(request.GET)
+    filters = cleaned_filters(form)
+    queryset = selectors.quote_list(
+        search=filters.get("q") or "", status=filters.get("status") or "", ordering=filters.get("sort") or ""
+    )
+    return list_page(request, template="sales/quote_list.html", queryset=queryset, filter_form=form)
+
+
+@staff_permission_required("sales.add_quote")
+def quote_create(request: HttpRequest) -> HttpResponse:
+    account, chooser = _customer_or_chooser(request, "sales/quote_form.html")
+    if account is None:
+        return chooser
+    opportunity = Opportunity.objects.filter(account=account, pk=request.GET.get("opportunity") or 0).first()
+    initial = {
+        "owner": request.user.pk,
+        "currency": opportunity.currency_id if opportunity else "SEK",
+        "opportunity": opportunity,
+        "contact": opportunity.contact_id if opportunity else None,
+        "valid_until": timezone.localdate() + timedelta(days=services.QUOTE_VALIDITY_DAYS),
+    }
+    return _document_editor(
+        request,
+        form=QuoteForm(request.POST or None, initial=initial, account=account),
+        lines=LineFormSet(request.POST or None, prefix="lines"),
+        save=lambda values, lines: services.quote_create(actor=request.user, account=account, lines=lines, **values),
+        template="sales/quote_form.html",
+        context={"account": account},
+        success_message=_("Quote %(name)s is saved as a draft."),
+    )
+
+
+@staff_permission_required("sales.change_quote")
+def quote_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = get_object_or_404(selectors.quote_list(), pk=pk)
+    if not quote.is_editable:
+        messages.error(request, _("A sent quote is not changed: revise it to make a new version."))
+        return redirect(quote)
+    return _document_editor(
+        request,
+        form=QuoteForm(request.POST or None, instance=quote, account=quote.account),
+        lines=LineFormSet(request.POST or None, prefix="lines", initial=line_initial(quote.lines.all())),
+        save=lambda values, lines: services.quote_update(actor=request.user, quote=quote, lines=lines, **values),
+        template="sales/quote_form.html",
+        context={"account": quote.account, "quote": quote},
+        success_message=_("Quote %(name)s is saved."),
+    )
+
+
+@staff_permission_required("sales.view_quote")
+def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        quote = selectors.quote_detail(pk=pk)
+    except Quote.DoesNotExist:
+        raise Http404 from None
+    return render(
+        request,
+        "sales/quote_detail.html",
+        {
+            "quote": quote,
+            "tax_by_rate": selectors.document_tax_breakdown(quote),
+            "versions": selectors.quote_versions(quote=quote),
+            "order": SalesOrder.objects.filter(quote=quote).first(),
+            "send_form": SendQuoteForm(initial={"to": quote.contact.email if quote.contact else ""}),
+            "portal_link": services.quote_link_token(quote) if quote.status == Quote.Status.SENT else "",
+            "audit_entries": audit_entries_for(instance=quote),
+        },
+    )
+
+
+@staff_permission_required("sales.view_quote")
+def quote_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = get_object_or_404(Quote.objects.select_related("account__organization", "currency", "owner"), pk=pk)
+    response = HttpResponse(quote_pdf_bytes(quote, language=request.LANGUAGE_CODE), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{quote.reference}.pdf"'
+    return response
+
+
+@staff_permission_required("sales.change_quote")
+@require_POST
+def quote_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Send, revise, withdraw, or turn an accepted quote into its order."""
+    quote = get_object_or_404(Quote, pk=pk)
+    target = quote
+    try:
+        if action == "send":
+            form = SendQuoteForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(form.errors.get("to") or _("Check the address."))
+            services.quote_send(actor=request.user, quote=quote, **form.cleaned_data)
+            messages.success(request, _("The quote is on its way to the customer."))
+        elif action == "revise":
+            target = services.quote_revise(actor=request.user, quote=quote)
+            messages.success(
+                request, _("Version %(version)s is a draft: change it, then send it.") % {"version": target.version}
+            )
+        elif action == "cancel":
+            services.quote_cancel(actor=request.user, quote=quote)
+            messages.success(request, _("The quote is withdrawn; its link no longer works."))
+        else:
+            if not request.user.has_perm("sales.add_salesorder"):
+                raise PermissionDenied
+            target = services.order_create_from_quote(actor=request.user, quote=quote)
+            messages.success(request, _("Order %(number)s is drafted from the quote.") % {"number": target.number})
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect(target)
+
+
+@staff_permission_required("sales.view_salesorder")
+def order_list(request: HttpRequest) -> HttpResponse:
+    form = OrderFilterForm(request.GET)
+    filters = cleaned_filters(form)
+    queryset = selectors.order_list(
+        search=filters.get("q") or "", status=filters.get("status") or "", ordering=filters.get("sort") or ""
+    )
+    return list_page(request, template="sales/order_list.html", queryset=queryset, filter_form=form)
+
+
+@staff_permission_required("sales.add_salesorder")
+def order_create(request: HttpRequest) -> HttpResponse:
+    account, chooser = _customer_or_chooser(request, "sales/order_form.html")
+    if account is None:
+        return chooser
+    return _document_editor(
+        request,
+        form=OrderForm(request.POST or None, initial={"owner": request.user.pk, "currency": "SEK"}, account=account),
+        lines=LineFormSet(request.POST or None, prefix="lines"),
+        save=lambda values, lines: services.order_create(actor=request.user, account=account, lines=lines, **values),
+        template="sales/order_form.html",
+        context={"account": account},
+        success_message=_("Order %(name)s is saved as a draft."),
+    )
+
+
+@staff_permission_required("sales.change_salesorder")
+def order_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    order = get_object_or_404(selectors.order_list(), pk=pk)
+    if not order.is_editable:
+        messages.error(request, _("A confirmed order is not changed here: cancel it and make a new one."))
+        return redirect(order)
+    return _document_editor(
+        request,
+        form=OrderForm(request.POST or None, instance=order, account=order.account),
+        lines=LineFormSet(request.POST or None, prefix="lines", initial=line_initial(order.lines.all())),
+        save=lambda values, lines: services.order_update(actor=request.user, order=order, lines=lines, **values),
+        template="sales/order_form.html",
+        context={"account": order.account, "order": order},
+        success_message=_("Order %(name)s is saved."),
+    )
+
+
+@staff_permission_required("sales.view_salesorder")
+def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        order = selectors.order_detail(pk=pk)
+    except SalesOrder.DoesNotExist:
+        raise Http404 from None
+    return render(
+        request,
+        "sales/order_detail.html",
+        {
+            "order": order,
+            "tax_by_rate": selectors.document_tax_breakdown(order),
+            "credit_hold": selectors.credit_hold_for(organization_id=order.account.organization_id),
+            "cancel_form": CancelOrderForm(),
+            "audit_entries": audit_entries_for(instance=order),
+        },
+    )
+
+
+@staff_permission_required("sales.change_salesorder")
+@require_POST
+def order_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Confirm (tells finance and logistics) or cancel (with a reason)."""
+    order = get_object_or_404(SalesOrder, pk=pk)
+    try:
+        if action == "confirm":
+            services.order_confirm(actor=request.user, order=order)
+            messages.success(
+                request,
+                _("Order %(number)s is confirmed: finance and logistics take it from here.") % {"number": order.number},
+            )
+        else:
+            services.order_cancel(actor=request.user, order=order, reason=request.POST.get("reason", ""))
+            messages.success(request, _("Order %(number)s is cancelled.") % {"number": order.number})
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect(order)
+
+
+@staff_permission_required("sales.view_quote")
+def product_lookup(request: HttpRequest) -> HttpResponse:
+    """The best ten active products for a line's autocomplete (by SKU or name)."""
+    query = request.GET.get("q", "").strip()[:100]
+    products = list(catalog_selectors.product_list(search=query, is_active=True)[:10]) if query else []
+    return render(request, "sales/_product_options.html", {"products": products, "query": query})

@@ -122,6 +122,24 @@
     });
   });
 
+  // Formsets (quote and order lines): "Add line" copies the empty form and renumbers it.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-formset-add]");
+    if (!button) return;
+    var formset = button.closest("[data-formset]"), prefix = formset.dataset.prefix;
+    var total = formset.querySelector("input[name=" + prefix + "-TOTAL_FORMS]");
+    var index = parseInt(total.value, 10);
+    var html = formset.querySelector("template[data-formset-template]").innerHTML.replace(/__prefix__/g, index);
+    var holder = document.createElement("div");
+    holder.innerHTML = html.trim();
+    var form = holder.firstElementChild;
+    formset.querySelector("[data-formset-forms]").appendChild(form);
+    total.value = index + 1;
+    if (window.htmx) window.htmx.process(form);
+    var first = form.querySelector("input[type=search], input:not([type=hidden])");
+    if (first) first.focus();
+  });
+
   document.addEventListener("DOMContentLoaded", function () { showToasts(document); });
   document.addEventListener("htmx:afterSwap", function (event) { showToasts(document); });
 })();
