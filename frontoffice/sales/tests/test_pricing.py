@@ -91,7 +91,9 @@ def test_per_line_vat_is_the_sum_of_the_lines(lines):
 @given(lines_strategy)
 def test_per_total_vat_is_within_half_a_cent_per_rate_of_the_exact_vat(lines):
     totals = document_totals(lines, Rounding.TOTAL)
-    exact = sum((line.net * line_input.tax_rate / 100 for line, line_input in zip(totals.lines, lines)), Decimal(0))
+    exact = sum(
+        (line.net * line_input.tax_rate / 100 for line, line_input in zip(totals.lines, lines, strict=True)), Decimal(0)
+    )
     assert abs(totals.tax - exact) <= Decimal("0.005") * len(totals.tax_by_rate)
 
 
