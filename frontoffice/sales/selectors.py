@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Window
 
 from frontoffice.sales import pricing
 from frontoffice.sales.models import (
@@ -245,26 +245,25 @@ def credit_hold_for(*, organization_id: int) -> CreditHold | None:
 
 
 def customer_sales_summary(*, organization_id: int) -> dict:
-    """For the customer's 360 header: open opportunities and open orders, counted and summed, in two queries."""
+    """For the customer's 360 header: the next open opportunities (with how many there are) and open orders.
+
+    Two queries: the count of open opportunities rides on the first rows as a window aggregate.
+    """
     open_opportunities = list(
         Opportunity.objects.filter(account__organization_id=organization_id, status=Opportunity.Status.OPEN)
-        .select_related("stage", "currency")
+        .select_related("stage")
+        .annotate(open_count=Window(Count("pk")))
         .order_by("expected_close", "-pk")[:5]
     )
-    opportunity_figures = Opportunity.objects.filter(
-        account__organization_id=organization_id, status=Opportunity.Status.OPEN
-    ).aggregate(count=Count("pk"), amount=Sum("amount"))
     open_orders = list(
         SalesOrder.objects.filter(account__organization_id=organization_id)
         .exclude(status=SalesOrder.Status.CANCELLED)
         .exclude(delivery_status=SalesOrder.DeliveryStatus.DELIVERED, invoice_status=SalesOrder.InvoiceStatus.PAID)
-        .select_related("currency")
         .order_by("-created_at", "-pk")[:5]
     )
     return {
         "open_opportunities": open_opportunities,
-        "open_opportunity_count": opportunity_figures["count"],
-        "open_opportunity_amount": opportunity_figures["amount"] or Decimal("0"),
+        "open_opportunity_count": open_opportunities[0].open_count if open_opportunities else 0,
         "open_orders": open_orders,
     }
 

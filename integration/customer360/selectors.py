@@ -3,10 +3,12 @@
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from core.parties.models import Organization
 from core.parties.selectors import organization_people
 from frontoffice.crm import selectors as crm_selectors
+from frontoffice.sales import selectors as sales_selectors
 from integration.customer360.models import TimelineEntry
 
 
@@ -44,4 +46,14 @@ def customer_header(*, user, organization: Organization) -> dict[str, Any]:
     }
     if user.has_perm("crm.view_account"):
         header["account"] = crm_selectors.account_for_organization(organization_id=organization.pk)
+    if user.has_perm("sales.view_opportunity") or user.has_perm("sales.view_salesorder"):
+        summary = sales_selectors.customer_sales_summary(organization_id=organization.pk)
+        if user.has_perm("sales.view_opportunity"):
+            header["sales"] = {key: value for key, value in summary.items() if "opportunit" in key}
+        if user.has_perm("sales.view_salesorder"):
+            header["open_orders"] = summary["open_orders"]
+    if user.has_perm("sales.view_credithold"):
+        header["credit_hold"] = sales_selectors.credit_hold_for(organization_id=organization.pk)
+    # Balance due (finance), open tickets (service) and contracts (legal) join here as those apps arrive.
+    header["pending_slots"] = [_("Balance due"), _("Open tickets"), _("Contracts")]
     return header

@@ -129,3 +129,37 @@ def test_customers_cannot_open_the_page(client, customer_user):
     organization = OrganizationFactory()
     client.force_login(customer_user)
     assert client.get(reverse("customer360:customer", args=[organization.pk])).status_code == 403
+
+
+def test_order_events_and_credit_hold_reach_the_timeline_and_header(client, make_staff):
+    from decimal import Decimal
+
+    from frontoffice.sales import services as sales_services
+    from integration.bus import publish
+
+    sales = make_staff("Sales")
+    organization = OrganizationFactory(name="Kund AB")
+    account = crm.account_open(actor=sales, organization=organization, owner=sales)
+    stage = sales_services.PipelineStage.objects.order_by("position").first()
+    sales_services.opportunity_create(actor=sales, name="Big deal", account=account, stage=stage, amount=Decimal(900))
+    order = sales_services.order_create(
+        actor=sales, account=account, lines=[{"description": "Box", "quantity": 2, "unit_price": 50, "tax_rate": 25}]
+    )
+    sales_services.order_confirm(actor=sales, order=order)
+    publish(
+        "finance.credit_hold_changed",
+        {"organization_id": organization.pk, "on_hold": True, "reason": "Invoice 1001 is 60 days late"},
+        aggregate=organization,
+    )
+    _deliver_all()
+    titles = set(TimelineEntry.objects.filter(organization=organization).values_list("title", flat=True))
+    assert f"Order {order.number} confirmed: 125.00 SEK" in titles
+    assert "Put on credit hold: Invoice 1001 is 60 days late" in titles
+    client.force_login(sales)
+    html = client.get(reverse("customer360:customer", args=[organization.pk])).content.decode()
+    assert "Big deal" in html and order.number in html and "Not yet invoiced" in html
+    assert "On credit hold: Invoice 1001 is 60 days late" in html
+    # HR sees the customer but not its deals, orders or credit
+    client.force_login(make_staff("HR"))
+    html = client.get(reverse("customer360:customer", args=[organization.pk])).content.decode()
+    assert "Big deal" not in html and order.number not in html and "credit hold" not in html
