@@ -332,8 +332,7 @@ class Quote(PricedDocument):
         constraints = [
             models.UniqueConstraint(fields=["number", "version"], name="sales_quote_number_version_unique"),
             models.CheckConstraint(
-                condition=Q(status__in=["accepted", "declined"], responded_at__isnull=False)
-                | (~Q(status__in=["accepted", "declined"]) & Q(responded_at__isnull=True)),
+                condition=~Q(status__in=["accepted", "declined"]) | Q(responded_at__isnull=False),
                 name="sales_quote_answer_has_time",
             ),
             models.CheckConstraint(

@@ -167,7 +167,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='quote',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('responded_at__isnull', False), ('status__in', ['accepted', 'declined'])), models.Q(models.Q(('status__in', ['accepted', 'declined']), _negated=True), ('responded_at__isnull', True)), _connector='OR'), name='sales_quote_answer_has_time'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status__in', ['accepted', 'declined']), _negated=True), ('responded_at__isnull', False), _connector='OR'), name='sales_quote_answer_has_time'),
         ),
         migrations.AddConstraint(
             model_name='quote',
