@@ -322,3 +322,15 @@ def test_the_customer_sales_summary_counts_open_deals_and_orders(sales, account,
     assert summary["open_opportunity_count"] == 2
     assert sorted(o.amount for o in summary["open_opportunities"]) == [Decimal("100.00"), Decimal("250.00")]
     assert [order.status for order in summary["open_orders"]] == [SalesOrder.Status.CONFIRMED]
+
+
+def test_a_declined_quote_is_revised_into_a_new_version(sales, account, contact):
+    quote = services.quote_decline(quote=_sent(sales, account, contact), name="Kim", note="Too expensive")
+    revision = services.quote_revise(actor=sales, quote=quote)
+    quote.refresh_from_db()
+    assert (quote.status, quote.response_note, revision.version, revision.status) == (
+        "revised",
+        "Too expensive",
+        2,
+        "draft",
+    )
