@@ -283,10 +283,16 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    # Two models have a `source` choice field; name each enum instead of letting the order decide.
+    # Several models share a choice field's name (`source`, `status`, ...); name each enum
+    # instead of letting the order of the components decide.
     "ENUM_NAME_OVERRIDES": {
         "SourceEnum": "frontoffice.crm.models.ContactProfile.Source",
         "LeadSourceEnum": "frontoffice.sales.models.Lead.Source",
+        "QuoteStatusEnum": "frontoffice.sales.models.Quote.Status",
+        "SalesOrderStatusEnum": "frontoffice.sales.models.SalesOrder.Status",
+        "SalesOrderInvoiceStatusEnum": "frontoffice.sales.models.SalesOrder.InvoiceStatus",
+        "SalesOrderDeliveryStatusEnum": "frontoffice.sales.models.SalesOrder.DeliveryStatus",
+        "TaxRoundingEnum": "frontoffice.sales.models.PricedDocument.TaxRounding",
     },
 }
 
