@@ -27,6 +27,7 @@ urlpatterns = [
     path("app/sales/", include("frontoffice.sales.urls")),
     path("app/customers/", include("integration.customer360.urls")),
     path("app/", include("core.urls")),
+    path("portal/", include("frontoffice.sales.portal_urls")),
     path("portal/", include("core.portal_urls")),
     path("api/", include("config.api_urls")),
 ]
