@@ -2,9 +2,14 @@
 
 import pytest
 from django.core.cache import cache
+from hypothesis import settings as hypothesis_settings
 
 from config.celery import app as celery_app
 from core.accounts.tests.factories import PASSWORD, StaffFactory, UserFactory
+
+# Hypothesis: no per-example deadline, since on a busy two-core CI machine a slow example is not a wrong one.
+hypothesis_settings.register_profile("kontor", deadline=None, max_examples=200)
+hypothesis_settings.load_profile("kontor")
 
 
 @pytest.fixture(autouse=True, scope="session")
