@@ -151,9 +151,12 @@ def quote_list(
     account_id: int | None = None,
     owner_id: int | None = None,
     organization_id: int | None = None,
+    opportunity_id: int | None = None,
     ordering: str = "-created_at",
 ) -> QuerySet[Quote]:
     queryset = Quote.objects.select_related("account__organization", "owner", "currency")
+    if opportunity_id:
+        queryset = queryset.filter(opportunity_id=opportunity_id)
     if search:
         queryset = queryset.filter(Q(number__iexact=search) | Q(account__organization__name__icontains=search))
     if status:

@@ -168,6 +168,9 @@ def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "opportunity": opportunity,
             "move_form": MoveForm(initial={"stage": opportunity.stage_id}),
             "lost_form": LostForm(),
+            "quotes": list(selectors.quote_list(opportunity_id=opportunity.pk)[:20])
+            if request.user.has_perm("sales.view_quote")
+            else [],
             "audit_entries": audit_entries_for(instance=opportunity),
         },
     )

@@ -1,5 +1,6 @@
 """Staff pages of quotes and orders: forms with lines, actions, lists, permissions."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -207,3 +208,15 @@ def test_lists_take_the_same_queries_for_3_or_30_rows(client, sales, account, ur
     assert "Kund AB" in html
     assert len(many) <= len(few) + 1  # the search adds nothing per row
     assert len(many) <= 15
+
+
+def test_the_opportunity_page_lists_its_quotes(client, sales, account):
+    from frontoffice.sales.models import PipelineStage
+
+    stage = PipelineStage.objects.order_by("position").first()
+    opportunity = services.opportunity_create(actor=sales, name="Deal", account=account, stage=stage, amount=10)
+    quote = _quote(sales, account, opportunity=opportunity)
+    _quote(sales, account)  # another deal's
+    client.force_login(sales)
+    html = client.get(opportunity.get_absolute_url()).content.decode()
+    assert re.findall(r'href="(/app/sales/quotes/\d+/)"', html) == [quote.get_absolute_url()]
