@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "frontoffice.crm",
     "frontoffice.sales",
     "backoffice.finance",
+    "backoffice.logistics",
 ]
 # Extra apps by configuration: the tests' probe app in the worker that tests start, and in benchmarks.
 INSTALLED_APPS += env.list("KONTOR_EXTRA_APPS", default=[])

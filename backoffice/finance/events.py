@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from integration.bus import EventSpec, IsoDateTime, Money, declare
+from integration.bus import EventSpec, IsoDate, IsoDateTime, Money, declare
 
 
 @dataclass(frozen=True)
@@ -24,5 +24,52 @@ declare(
         description="A customer was put on credit hold (`on_hold` true) or released from it. "
         "Sales refuses to confirm new orders for a customer on hold.",
         consumers=("sales: blocks order confirmation", "service: agents see the flag (issue 5)", "customer360"),
+    )
+)
+
+
+@dataclass(frozen=True)
+class InvoiceIssuedPayload:
+    invoice_id: int
+    invoice_number: str
+    organization_id: int
+    currency: str
+    total: Money
+    due_date: IsoDate
+    order_id: int | None = None
+    order_number: str = ""
+
+
+declare(
+    EventSpec(
+        name="finance.invoice_issued",
+        version=1,
+        schema=InvoiceIssuedPayload,
+        producer="backoffice.finance (an invoice gets its number and is sent)",
+        description="A customer invoice was issued; `order_id` names the sales order it bills, if any.",
+        consumers=("sales: the order shows it is invoiced", "customer360"),
+    )
+)
+
+
+@dataclass(frozen=True)
+class PaymentReceivedPayload:
+    payment_id: int
+    organization_id: int
+    amount: Money
+    currency: str
+    invoice_id: int | None = None
+    order_id: int | None = None
+    invoice_settled: bool = False
+
+
+declare(
+    EventSpec(
+        name="finance.payment_received",
+        version=1,
+        schema=PaymentReceivedPayload,
+        producer="backoffice.finance (a payment is registered or matched from a bank file)",
+        description="Money came in from a customer; `invoice_settled` is true when it paid the invoice in full.",
+        consumers=("sales: the order shows it is paid", "customer360"),
     )
 )

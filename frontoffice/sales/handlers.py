@@ -21,3 +21,33 @@ def credit_hold_changed(event: "ReceivedEvent") -> None:
         as_of=datetime.fromisoformat(changed_at) if changed_at else event.occurred_at,
         event_id=event.id,
     )
+
+
+@subscribe("finance.invoice_issued")
+def invoice_issued(event: "ReceivedEvent") -> None:
+    if event.payload.get("order_id"):
+        services.order_record_back_office(order_id=event.payload["order_id"], invoice_status="invoiced")
+
+
+@subscribe("finance.payment_received")
+def payment_received(event: "ReceivedEvent") -> None:
+    if event.payload.get("order_id") and event.payload.get("invoice_settled"):
+        services.order_record_back_office(order_id=event.payload["order_id"], invoice_status="paid")
+
+
+@subscribe("logistics.shipment_dispatched")
+def shipment_dispatched(event: "ReceivedEvent") -> None:
+    if event.payload.get("order_id"):
+        complete = event.payload.get("completes_order", True)
+        services.order_record_back_office(
+            order_id=event.payload["order_id"], delivery_status="dispatched" if complete else "partly"
+        )
+
+
+@subscribe("logistics.shipment_delivered")
+def shipment_delivered(event: "ReceivedEvent") -> None:
+    if event.payload.get("order_id"):
+        complete = event.payload.get("completes_order", True)
+        services.order_record_back_office(
+            order_id=event.payload["order_id"], delivery_status="delivered" if complete else "partly"
+        )

@@ -772,3 +772,35 @@ def credit_hold_apply(
         hold.on_hold, hold.reason, hold.as_of, hold.event_id = on_hold, reason[:300], as_of, event_id
         hold.save()
     return hold
+
+
+# How far invoicing and delivery have come: a status only moves forward, whatever order events arrive in.
+_INVOICE_PROGRESS = ["not-invoiced", "invoiced", "paid"]
+_DELIVERY_PROGRESS = ["not-delivered", "partly", "dispatched", "delivered"]
+
+
+@transaction.atomic
+def order_record_back_office(
+    *, order_id: int, invoice_status: str = "", delivery_status: str = ""
+) -> SalesOrder | None:
+    """What finance and logistics report back about an order (invoiced, paid, dispatched, delivered)."""
+    order = SalesOrder.objects.select_for_update().filter(pk=order_id).first()
+    if order is None:
+        return None  # not one of ours (or long gone): nothing to show it on
+    changes: dict[str, list[str]] = {}
+    if invoice_status and _INVOICE_PROGRESS.index(invoice_status) > _progress(_INVOICE_PROGRESS, order.invoice_status):
+        changes["invoice_status"] = [order.invoice_status, invoice_status]
+        order.invoice_status = invoice_status
+    if delivery_status and _DELIVERY_PROGRESS.index(delivery_status) > _progress(
+        _DELIVERY_PROGRESS, order.delivery_status
+    ):
+        changes["delivery_status"] = [order.delivery_status, delivery_status]
+        order.delivery_status = delivery_status
+    if changes:
+        order.save(update_fields=[*changes, "updated_at"])
+        audit_record(actor=None, instance=order, action=AuditEntry.Action.UPDATE, changes=changes)
+    return order
+
+
+def _progress(steps: list[str], status: str) -> int:
+    return steps.index(status) if status in steps else len(steps)  # credited and the like: never moved back

@@ -105,3 +105,73 @@ def credit_hold_changed(event: "ReceivedEvent") -> None:
         title=title,
         required_permission="sales.view_credithold",
     )
+
+
+@subscribe("finance.invoice_issued")
+def invoice_issued(event: "ReceivedEvent") -> None:
+    payload = event.payload
+    timeline_record(
+        event_uuid=event.id,
+        event_name=event.name,
+        organization_id=payload["organization_id"],
+        office="back",
+        occurred_at=event.occurred_at,
+        title=_("Invoice %(number)s issued: %(total)s %(currency)s, due %(due)s")
+        % {
+            "number": payload["invoice_number"],
+            "total": payload["total"],
+            "currency": payload["currency"],
+            "due": payload["due_date"],
+        },
+        required_permission="sales.view_salesorder",
+    )
+
+
+@subscribe("finance.payment_received")
+def payment_received(event: "ReceivedEvent") -> None:
+    payload = event.payload
+    timeline_record(
+        event_uuid=event.id,
+        event_name=event.name,
+        organization_id=payload["organization_id"],
+        office="back",
+        occurred_at=event.occurred_at,
+        title=_("Payment received: %(amount)s %(currency)s")
+        % {"amount": payload["amount"], "currency": payload["currency"]},
+        required_permission="sales.view_salesorder",
+    )
+
+
+def _shipment_title(event: "ReceivedEvent") -> str:
+    payload = event.payload
+    what = payload.get("order_number") or _("goods")
+    if event.name == "logistics.shipment_delivered":
+        return _("Delivered: %(what)s") % {"what": what}
+    tracking = f" ({payload['carrier']} {payload['tracking_number']})".rstrip() if payload.get("carrier") else ""
+    return _("Dispatched: %(what)s%(tracking)s") % {"what": what, "tracking": tracking}
+
+
+@subscribe("logistics.shipment_dispatched")
+def shipment_dispatched(event: "ReceivedEvent") -> None:
+    timeline_record(
+        event_uuid=event.id,
+        event_name=event.name,
+        organization_id=event.payload["organization_id"],
+        office="back",
+        occurred_at=event.occurred_at,
+        title=_shipment_title(event),
+        required_permission="sales.view_salesorder",
+    )
+
+
+@subscribe("logistics.shipment_delivered")
+def shipment_delivered(event: "ReceivedEvent") -> None:
+    timeline_record(
+        event_uuid=event.id,
+        event_name=event.name,
+        organization_id=event.payload["organization_id"],
+        office="back",
+        occurred_at=event.occurred_at,
+        title=_shipment_title(event),
+        required_permission="sales.view_salesorder",
+    )

@@ -18,6 +18,7 @@ from frontoffice.crm import services as crm
 from frontoffice.sales import selectors, services
 from frontoffice.sales.models import CreditHold, Opportunity, PipelineStage, Quote, SalesOrder
 from integration.bus.models import OutboxEvent
+from integration.customer360.models import TimelineEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -334,3 +335,50 @@ def test_a_declined_quote_is_revised_into_a_new_version(sales, account, contact)
         2,
         "draft",
     )
+
+
+def test_the_order_follows_what_finance_and_logistics_report(sales, account, monkeypatch):
+    from integration.bus import publish
+    from integration.bus import services as bus
+    from integration.bus.models import Delivery
+
+    monkeypatch.setattr(bus, "_request_relay", lambda: None)
+    monkeypatch.setattr(bus, "enqueue_deliveries", lambda ids, countdown=0: None)
+
+    def report(name, **payload):
+        publish(name, {"organization_id": account.organization_id, **payload}, aggregate=order)
+        bus.relay_pending()
+        for delivery_id in Delivery.objects.filter(status="pending").values_list("pk", flat=True):
+            bus.deliver(delivery_id)
+        order.refresh_from_db()
+        return order.get_invoice_status_display(), order.get_delivery_status_display()
+
+    order = services.order_confirm(actor=sales, order=_order(sales, account))
+    shipment = {"shipment_id": 1, "order_id": order.pk}
+    assert report("logistics.shipment_dispatched", **shipment, completes_order=False) == (
+        "Not yet invoiced",
+        "Partly delivered",
+    )
+    assert report("logistics.shipment_delivered", **shipment) == ("Not yet invoiced", "Delivered")
+    assert report("logistics.shipment_dispatched", **shipment) == ("Not yet invoiced", "Delivered")  # late: ignored
+    invoice = {
+        "invoice_id": 7,
+        "invoice_number": "F-2026-1",
+        "currency": "SEK",
+        "total": "62.50",
+        "due_date": "2026-12-27",
+    }
+    assert report("finance.invoice_issued", **invoice, order_id=order.pk) == ("Invoiced", "Delivered")
+    payment = {"payment_id": 3, "amount": "62.50", "currency": "SEK", "invoice_id": 7, "order_id": order.pk}
+    assert report("finance.payment_received", **payment, invoice_settled=False) == ("Invoiced", "Delivered")
+    assert report("finance.payment_received", **{**payment, "payment_id": 4}, invoice_settled=True) == (
+        "Paid",
+        "Delivered",
+    )
+    assert report("finance.invoice_issued", **invoice, order_id=None) == ("Paid", "Delivered")
+    titles = set(TimelineEntry.objects.filter(organization=account.organization).values_list("title", flat=True))
+    assert {
+        "Delivered: goods",
+        "Invoice F-2026-1 issued: 62.50 SEK, due 2026-12-27",
+        "Payment received: 62.50 SEK",
+    } <= titles
