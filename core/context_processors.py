@@ -10,11 +10,11 @@ def shell(request: HttpRequest) -> dict:
         return {}
 
     def sidebar():
-        return navigation.sections_for(user, request.path) if user.is_employee else []
+        return navigation.sidebar_html(user, request.path) if user.is_employee else ""
 
     def unread_notifications():
         from core.notifications.selectors import notification_unread_count
 
         return notification_unread_count(user=user)
 
-    return {"nav_sections": sidebar, "unread_notifications": unread_notifications}
+    return {"sidebar": sidebar, "unread_notifications": unread_notifications}

@@ -9,7 +9,8 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and departments")
 
     def ready(self) -> None:
-        from core.accounts import receivers, roles
+        from core.accounts import backends, receivers, roles
 
         post_migrate.connect(roles.sync_after_migrate, dispatch_uid="accounts.sync_department_permissions")
         receivers.connect()
+        backends.connect()

@@ -1,8 +1,11 @@
 """Template helpers used across Kontor: sortable headers, money and numbers per locale, badges."""
 
+from collections.abc import Callable
 from decimal import Decimal
+from functools import lru_cache
 
-from babel.numbers import format_currency, format_decimal
+from babel import Locale
+from babel.numbers import NumberPattern, format_currency, format_decimal, get_currency_precision, parse_pattern
 from django import template
 from django.utils.html import format_html
 from django.utils.translation import get_language
@@ -14,9 +17,67 @@ register = template.Library()
 _LOCALES = {"sv": "sv_SE", "en": "en_GB"}
 _CURRENCY_PATTERNS = {"en": "\u00a4\u00a0#,##0.00"}
 
+# Lists and boards format a number in every row. Babel parses the locale and the pattern on every
+# call; both are kept here, and plain non-negative amounts take a shortcut that was checked against
+# Babel's own output for that locale and currency when it was built (else Babel formats them).
+_PROBES = (Decimal("0"), Decimal("7.5"), Decimal("0.125"), Decimal("1234567.891"), Decimal("999.995"))
+
+
+def _language() -> str:
+    return (get_language() or "en")[:2]
+
+
+@lru_cache(maxsize=16)
+def _babel_locale(language: str) -> Locale:
+    return Locale.parse(_LOCALES.get(language, "en_GB"))
+
 
 def _locale() -> str:
-    return _LOCALES.get((get_language() or "en")[:2], "en_GB")
+    return _LOCALES.get(_language(), "en_GB")
+
+
+@lru_cache(maxsize=16)
+def _currency_pattern(language: str) -> NumberPattern:
+    pattern = _CURRENCY_PATTERNS.get(language)
+    return parse_pattern(pattern) if pattern else _babel_locale(language).currency_formats["standard"]
+
+
+def _grouped(value: Decimal | int, digits: int, group: str, decimal_symbol: str) -> str:
+    integer, _point, fraction = f"{value:,.{digits}f}".partition(".")
+    return integer.replace(",", group) + (decimal_symbol + fraction if digits else "")
+
+
+@lru_cache(maxsize=128)
+def _money_shortcut(language: str, currency: str) -> tuple[str, str, str, str, int] | None:
+    """(prefix, suffix, group symbol, decimal symbol, digits), or None where only Babel gets it right."""
+    locale = _babel_locale(language)
+    pattern = _currency_pattern(language)
+    if pattern.grouping != (3, 3) or pattern.scale or pattern.exp_prec or pattern.int_prec[0] != 1:
+        return None
+    formatted = format_currency(Decimal("1"), currency, format=pattern, locale=locale)
+    digits = get_currency_precision(currency)
+    symbols = locale.number_symbols["latn"]
+    number = _grouped(Decimal("1"), digits, symbols["group"], symbols["decimal"])
+    prefix, _number, suffix = formatted.partition(number)
+    shortcut = (prefix, suffix, symbols["group"], symbols["decimal"], digits)
+    for probe in _PROBES:
+        expected = format_currency(probe, currency, format=pattern, locale=locale)
+        if prefix + _grouped(probe, digits, symbols["group"], symbols["decimal"]) + suffix != expected:
+            return None
+    return shortcut
+
+
+@lru_cache(maxsize=64)
+def _number_shortcut(language: str, decimals: int) -> tuple[NumberPattern, str, str, bool]:
+    """The parsed pattern, the group and decimal symbols, and whether the shortcut matches Babel."""
+    locale = _babel_locale(language)
+    pattern = parse_pattern("#,##0" + ("." + "0" * decimals if decimals else ""))
+    symbols = locale.number_symbols["latn"]
+    exact = all(
+        _grouped(probe, decimals, symbols["group"], symbols["decimal"]) == pattern.apply(probe, locale)
+        for probe in (*_PROBES, 0, 12, 1234567)
+    )
+    return pattern, symbols["group"], symbols["decimal"], exact
 
 
 @register.filter
@@ -24,18 +85,52 @@ def money(amount: Decimal | None, currency: object = "SEK") -> str:
     """1234.5|money:"SEK" -> '1 234,50 kr' in Swedish, 'SEK 1,234.50' in English."""
     if amount in (None, ""):
         return "—"
-    language = (get_language() or "en")[:2]
-    return format_currency(
-        Decimal(amount), str(currency or "SEK"), format=_CURRENCY_PATTERNS.get(language), locale=_locale()
-    )
+    return money_formatter(str(currency or "SEK"))(amount if isinstance(amount, Decimal) else Decimal(amount))
+
+
+def money_formatter(currency: str) -> Callable[[Decimal], str]:
+    """The `money` filter for one currency in the current language, for code that formats many amounts."""
+    language = _language()
+    shortcut = _money_shortcut(language, currency)
+
+    def format_amount(amount: Decimal) -> str:
+        if shortcut and amount >= 0 and amount.is_finite():
+            prefix, suffix, group, decimal_symbol, digits = shortcut
+            return prefix + _grouped(amount, digits, group, decimal_symbol) + suffix
+        return format_currency(amount, currency, format=_currency_pattern(language), locale=_babel_locale(language))
+
+    return format_amount
 
 
 @register.filter
 def number(value, decimals: int = 0) -> str:
     if value in (None, ""):
         return "—"
-    pattern = "#,##0" + ("." + "0" * int(decimals) if int(decimals) else "")
-    return format_decimal(value, format=pattern, locale=_locale())
+    language = _language()
+    pattern, group, decimal_symbol, exact = _number_shortcut(language, int(decimals))
+    if exact and type(value) in (int, Decimal) and value >= 0 and (type(value) is int or value.is_finite()):
+        return _grouped(value, int(decimals), group, decimal_symbol)
+    return format_decimal(value, format=pattern, locale=_babel_locale(language))
+
+
+@lru_cache(maxsize=256)
+def _choice_labels(field, language: str) -> dict:
+    return {value: str(label) for value, label in field.flatchoices}
+
+
+@register.filter
+def display(instance, field_name: str) -> str:
+    """account|display:"segment" is account.get_segment_display(), with the labels translated once per language.
+
+    Django's get_FOO_display() translates every choice of the field on every
+    call, which adds up in a list of 25 rows.
+    """
+    field = instance._meta.get_field(field_name)
+    value = getattr(instance, field.attname)
+    try:
+        return _choice_labels(field, get_language() or "").get(value, value)
+    except TypeError:  # an unhashable value (a list): Django's way
+        return getattr(instance, f"get_{field_name}_display")()
 
 
 @register.simple_tag(takes_context=True)

@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -35,9 +36,7 @@ def account_list(
         open_activities=Coalesce(Subquery(open_activities), 0)
     )
     if search:
-        # Find the organizations by their own indexes first, then their accounts.
-        matching = Organization.objects.filter(organization_search(search)).values("pk")
-        queryset = queryset.filter(organization_id__in=matching)
+        queryset = queryset.filter(organization_id__in=_organizations_matching(search))
     if owner_id:
         queryset = queryset.filter(owner_id=owner_id)
     if stage:
@@ -49,6 +48,25 @@ def account_list(
     if ordering not in ACCOUNT_ORDERINGS:
         ordering = "organization__name"
     return queryset.order_by(ordering, "pk")
+
+
+# A search that matches up to this many organizations hands their ids to the list's queries.
+SEARCH_ID_LIMIT = 2000
+
+
+def _organizations_matching(search: str) -> RawSQL | QuerySet:
+    """Organizations found by their own indexes, looked up once per page.
+
+    The search (a trigram index scan) is the dearest part of the page, and the
+    list runs two queries (its rows, and the count) that would each repeat it
+    as a subquery. A search that matches a few thousand organizations or fewer
+    is run once here and the two queries get the ids, as one array parameter
+    (one placeholder per id would make every query text different, and
+    psycopg would parse each anew); a wider one stays a subquery.
+    """
+    matching = Organization.objects.filter(organization_search(search)).order_by().values_list("pk", flat=True)
+    ids = list(matching[: SEARCH_ID_LIMIT + 1])
+    return RawSQL("SELECT unnest(%s::bigint[])", [ids]) if len(ids) <= SEARCH_ID_LIMIT else matching
 
 
 def account_contacts(*, account: Account) -> QuerySet[Person]:

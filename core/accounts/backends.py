@@ -1,0 +1,109 @@
+"""Each staff user's permission set, kept in the cache between requests.
+
+Django loads a user's permissions with two queries and keeps them for one
+request only; every staff page checks rights, so every page paid those two
+queries. This backend answers permission questions from a copy in the cache
+(Redis, shared by all processes) and leaves signing in to the other backends.
+
+Correctness rests on invalidation, not on the time limit: any change to who
+is in which group, to a group's permissions or to a user's own permissions
+replaces a single version token, and copies made under another token are
+never used. The token is replaced at once and again when the transaction
+commits, so that a request reading the old rows in between cannot store them
+under the new token. The time limit is only a safety net for changes made
+behind Django's back (raw SQL).
+"""
+
+import uuid
+
+from django.contrib.auth.backends import ModelBackend
+from django.core.cache import cache
+from django.db import transaction
+
+VERSION_KEY = "permissions:version"
+TIMEOUT = 300  # seconds
+
+# The tables whose rows decide a user's permissions (many-to-many through tables).
+_PERMISSION_TABLES = {"auth_group_permissions", "accounts_user_groups", "accounts_user_user_permissions"}
+
+
+def _user_key(user) -> str:
+    return f"permissions:user:{user.pk}"
+
+
+def _fingerprint(user) -> str:
+    """Ties a copy to this user row: another row reusing the pk (a restored database) never matches."""
+    return f"{user.date_joined.isoformat() if user.date_joined else ''}:{int(user.is_superuser)}"
+
+
+def _bump() -> None:
+    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def permissions_changed() -> None:
+    """Forget every cached permission set: now, and again when the current transaction commits."""
+    _bump()
+    transaction.on_commit(_bump)
+
+
+def cached_permissions(user) -> set[str]:
+    """The user's permission strings ("app_label.codename"), from the cache when the copy is current."""
+    stored = cache.get_many([VERSION_KEY, _user_key(user)])
+    version = stored.get(VERSION_KEY)
+    if version is None:
+        version = uuid.uuid4().hex
+        if not cache.add(VERSION_KEY, version, timeout=None):
+            version = cache.get(VERSION_KEY)
+    entry = stored.get(_user_key(user))
+    if entry and entry[0] == version and entry[1] == _fingerprint(user):
+        return set(entry[2])
+    for name in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+        user.__dict__.pop(name, None)
+    permissions = ModelBackend().get_all_permissions(user)
+    cache.set(_user_key(user), (version, _fingerprint(user), sorted(permissions)), timeout=TIMEOUT)
+    return permissions
+
+
+class CachedPermissionsBackend(ModelBackend):
+    """ModelBackend's permission checks, answered from the cache; it signs no one in (ModelBackend and allauth do).
+
+    Listed first: it fills the per-request `_perm_cache` that ModelBackend
+    reads too, so no backend queries the permission tables on a hit. It loads
+    users like ModelBackend, for sessions that name it (test clients'
+    `force_login` takes the first backend).
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs) -> None:
+        return None
+
+    def get_all_permissions(self, user_obj, obj=None) -> set[str]:
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if not hasattr(user_obj, "_perm_cache"):
+            user_obj._perm_cache = cached_permissions(user_obj)
+        return user_obj._perm_cache
+
+
+def _on_membership_changed(sender, action: str, **kwargs) -> None:
+    if action in {"post_add", "post_remove", "post_clear"} and sender._meta.db_table in _PERMISSION_TABLES:
+        permissions_changed()
+
+
+def _on_group_or_permission_changed(sender, **kwargs) -> None:
+    permissions_changed()
+
+
+def connect() -> None:
+    """Receivers that forget cached permissions; not filtered by sender, so migrations' models count too."""
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+
+    m2m_changed.connect(_on_membership_changed, dispatch_uid="accounts.permissions_membership")
+    for model in (Group, Permission):
+        post_save.connect(
+            _on_group_or_permission_changed, sender=model, dispatch_uid=f"accounts.{model.__name__}_saved"
+        )
+        post_delete.connect(
+            _on_group_or_permission_changed, sender=model, dispatch_uid=f"accounts.{model.__name__}_deleted"
+        )
+    post_migrate.connect(_on_group_or_permission_changed, dispatch_uid="accounts.permissions_after_migrate")

@@ -1,0 +1,142 @@
+"""Permissions kept in the cache between requests: used when current, forgotten on every change of rights."""
+
+import threading
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from core.accounts import backends
+from core.accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+ACCOUNTS = "/app/crm/accounts/"
+
+
+def _permission(label: str) -> Permission:
+    app_label, codename = label.split(".")
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+def _permission_queries(captured: CaptureQueriesContext) -> list[str]:
+    return [query["sql"] for query in captured.captured_queries if "auth_permission" in query["sql"]]
+
+
+def test_a_page_reads_the_rights_from_the_cache_after_the_first(client, make_staff):
+    client.force_login(make_staff("Sales"))
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(ACCOUNTS).status_code == 200
+    with CaptureQueriesContext(connection) as second:
+        assert client.get(ACCOUNTS).status_code == 200
+    assert len(_permission_queries(first)) == 2  # the user's own permissions and their groups'
+    assert _permission_queries(second) == []
+    assert len(second) == len(first) - 2
+
+
+def test_joining_and_leaving_a_department_count_at_once(client, make_staff):
+    user = make_staff()
+    sales = Group.objects.get(name="Sales")
+    client.force_login(user)
+    assert client.get(ACCOUNTS).status_code == 403
+    user.groups.add(sales)
+    assert client.get(ACCOUNTS).status_code == 200
+    user.groups.remove(sales)
+    assert client.get(ACCOUNTS).status_code == 403
+    user.groups.add(sales)
+    assert client.get(ACCOUNTS).status_code == 200
+    user.groups.clear()
+    assert client.get(ACCOUNTS).status_code == 403
+
+
+def test_a_change_to_a_groups_rights_counts_at_once(client, make_staff):
+    sales = Group.objects.get(name="Sales")
+    view_account = _permission("crm.view_account")
+    client.force_login(make_staff("Sales"))
+    assert client.get(ACCOUNTS).status_code == 200
+    sales.permissions.remove(view_account)
+    assert client.get(ACCOUNTS).status_code == 403
+    sales.permissions.add(view_account)
+    assert client.get(ACCOUNTS).status_code == 200
+
+
+def test_a_users_own_permission_counts_at_once(client, make_staff):
+    user = make_staff("HR")
+    client.force_login(user)
+    assert client.get(ACCOUNTS).status_code == 403
+    user.user_permissions.add(_permission("crm.view_account"))
+    assert client.get(ACCOUNTS).status_code == 200
+    user.user_permissions.remove(_permission("crm.view_account"))
+    assert client.get(ACCOUNTS).status_code == 403
+
+
+def test_deleting_a_group_takes_its_rights_away(client, make_staff):
+    group = Group.objects.create(name="Temporary project")
+    group.permissions.add(_permission("crm.view_account"))
+    user = make_staff()
+    user.groups.add(group)
+    client.force_login(user)
+    assert client.get(ACCOUNTS).status_code == 200
+    group.delete()
+    assert client.get(ACCOUNTS).status_code == 403
+
+
+def test_a_copy_is_tied_to_the_user_row(make_staff):
+    user = make_staff("HR")
+    assert "crm.view_account" not in backends.cached_permissions(user)
+    user.is_superuser = True  # a superuser's set is every permission
+    user.save(update_fields=["is_superuser"])
+    assert "crm.view_account" in backends.cached_permissions(User.objects.get(pk=user.pk))
+
+
+def test_inactive_users_have_no_permissions(make_staff):
+    user = make_staff("Sales")
+    assert user.has_perm("crm.view_account")
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    assert User.objects.get(pk=user.pk).has_perm("crm.view_account") is False
+
+
+def test_permission_checks_outside_a_request_use_the_same_copy(make_staff, django_assert_num_queries):
+    user = make_staff("Sales")
+    assert user.has_perm("crm.view_account")  # fills the cache
+    fresh = User.objects.get(pk=user.pk)
+    with django_assert_num_queries(0):
+        assert fresh.has_perm("crm.view_account")
+        assert fresh.has_module_perms("crm")
+        assert not fresh.has_perm("hr.view_employee")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_copy_read_while_a_change_is_uncommitted_is_dropped_when_it_commits(make_staff):
+    """Another request may read the old rows between the change and its commit, and store them."""
+    user = make_staff("Sales")
+    view_account = _permission("crm.view_account")
+    removed, stored = threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def other_request() -> None:
+        removed.wait(10)
+        seen.append(User.objects.get(pk=user.pk).has_perm("crm.view_account"))
+        connection.close()
+        stored.set()
+
+    thread = threading.Thread(target=other_request)
+    thread.start()
+    with transaction.atomic():
+        Group.objects.get(name="Sales").permissions.remove(view_account)
+        removed.set()
+        stored.wait(10)
+    thread.join()
+    assert seen == [True]  # the old rows, now in the cache
+    assert User.objects.get(pk=user.pk).has_perm("crm.view_account") is False
+
+
+def test_signing_in_still_goes_through_the_other_backends(client, make_staff, password):
+    user = make_staff("Sales")
+    response = client.post(reverse("account_login"), {"login": user.email, "password": password})
+    assert response.status_code == 302
+    assert client.get(ACCOUNTS).status_code == 200
+    assert client.session["_auth_user_backend"] != "core.accounts.backends.CachedPermissionsBackend"
