@@ -4,8 +4,9 @@ Seeds (once) 100,000 organizations with CRM accounts, 300,000 people, 50,000
 opportunities (49,500 won or lost, 500 open on the pipeline board) and
 1,000,000 timeline entries (10,000 of them on one customer) into a separate
 database, serves Kontor with gunicorn (2 sync workers, DEBUG off) and drives
-each page with wrk (8 connections, 15 s), printing req/s, p50/p95 ms and the
-SQL queries one request makes. Two floor pages run last: a bare view behind
+each page with wrk (8 connections, 15 s), printing req/s, p50/p95 ms, the SQL
+queries one request makes, and the CPU time the gunicorn workers (app) and
+the PostgreSQL backends (db) spent per request. Two floor pages run last: a bare view behind
 session sign-in and the staff layout around an empty page (bench/_floor_urls.py),
 what any staff page costs before it does its own work.
 
@@ -204,7 +205,35 @@ def wrk(path: str, cookie: str, seconds: int) -> tuple[float, float, float, int]
         check=True,
     )
     requests, p50, p95, errors = re.search(r"BENCH (\d+) ([\d.]+) ([\d.]+) (\d+)", result.stdout).groups()
-    return int(requests) / seconds, float(p50), float(p95), int(errors)
+    return int(requests), float(p50), float(p95), int(errors)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far (Linux /proc), 0 for one that is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_processes(master: int) -> list[tuple[str, int]]:
+    """The gunicorn workers (children of the master) and the PostgreSQL backends connected to this database."""
+    from django.db import connection
+
+    processes = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == master:
+                processes.append(("app", int(stat.parent.name)))
+        except (OSError, ValueError, IndexError):
+            continue
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        processes += [("db", pid) for (pid,) in cursor.fetchall()]
+    return processes
 
 
 def main() -> None:
@@ -274,11 +303,26 @@ def main() -> None:
             f"rows: {accounts:,} accounts, {people:,} people, {opportunities:,} opportunities "
             f"({open_opportunities:,} open), {entries:,} timeline entries"
         )
-        print(f"{'page':<42} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'queries':>7} {'errors':>6}")
+        # req/s depend on whatever else runs on the machine; the CPU time the workers and PostgreSQL
+        # spend per request (app ms, db ms) much less so: it is what to compare between runs.
+        print(
+            f"{'page':<42} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'queries':>7} {'errors':>6} "
+            f"{'app ms':>7} {'db ms':>6}"
+        )
         for label, path in pages:
             queries = queries_per_request(sales, path)
-            rate, p50, p95, errors = wrk(path, cookie, arguments.seconds)
-            print(f"{label:<42} {rate:>7.0f} {p50:>7.1f} {p95:>7.1f} {queries:>7} {errors:>6}", flush=True)
+            processes = server_processes(server.pid)
+            used = {pid: cpu_seconds(pid) for _kind, pid in processes}
+            requests, p50, p95, errors = wrk(path, cookie, arguments.seconds)
+            cpu = {"app": 0.0, "db": 0.0}
+            for kind, pid in server_processes(server.pid):
+                cpu[kind] += cpu_seconds(pid) - used.get(pid, 0.0)
+            app, db = (cpu[kind] * 1000 / max(requests, 1) for kind in ("app", "db"))
+            print(
+                f"{label:<42} {requests / arguments.seconds:>7.0f} {p50:>7.1f} {p95:>7.1f} {queries:>7} {errors:>6} "
+                f"{app:>7.1f} {db:>6.1f}",
+                flush=True,
+            )
     finally:
         server.terminate()
         server.wait(timeout=20)
