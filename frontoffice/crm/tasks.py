@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from frontoffice.crm import services
+from frontoffice.crm.import_tasks import run_import  # noqa: F401  (registers the import's task with the worker)
 
 
 @shared_task(ignore_result=True)

@@ -1,18 +1,24 @@
-"""Staff pages of the CRM: accounts, contact consent, and each user's activities."""
+"""Staff pages of the CRM: accounts, contacts and their consent, each user's activities, import and export."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from core.accounts.decorators import staff_permission_required
 from core.audit.selectors import audit_entries_for
 from core.forms import apply_service_error, save_form_with_service
 from core.lists import cleaned_filters, list_page
 from core.parties.models import Person
-from frontoffice.crm import selectors, services
+from frontoffice.crm import exporting, import_tasks, importing, selectors, services
+from frontoffice.crm.exporting import ContactFilterForm
 from frontoffice.crm.forms import (
     AccountFilterForm,
     AccountForm,
@@ -24,17 +30,21 @@ from frontoffice.crm.forms import (
 from frontoffice.crm.models import Account, Activity, ContactProfile
 
 
-@staff_permission_required("crm.view_account")
-def account_list(request: HttpRequest) -> HttpResponse:
-    form = AccountFilterForm(request.GET)
+def _filtered_accounts(request: HttpRequest, form: AccountFilterForm) -> QuerySet[Account]:
     filters = cleaned_filters(form)
-    queryset = selectors.account_list(
+    return selectors.account_list(
         search=filters.get("q") or "",
         stage=filters.get("stage") or "",
         segment=filters.get("segment") or "",
         owner_id=request.user.pk if filters.get("owner") == "me" else None,
         ordering=filters.get("sort") or "organization__name",
     )
+
+
+@staff_permission_required("crm.view_account")
+def account_list(request: HttpRequest) -> HttpResponse:
+    form = AccountFilterForm(request.GET)
+    queryset = _filtered_accounts(request, form)
     return list_page(request, template="crm/account_list.html", queryset=queryset, filter_form=form)
 
 
@@ -168,3 +178,204 @@ def customers_merge(request: HttpRequest) -> HttpResponse:
                 return redirect(survivor)
         preview = selectors.merge_preview(survivor=survivor, duplicate=duplicate)
     return render(request, "crm/merge.html", {"form": form, "preview": preview})
+
+
+# --- contacts -----------------------------------------------------------------------------
+
+
+@staff_permission_required("crm.view_contactprofile")
+def contact_list(request: HttpRequest) -> HttpResponse:
+    """People at the organizations that have an account, with their role and consent."""
+    form = ContactFilterForm(request.GET)
+    queryset = exporting.contact_selection(filters=cleaned_filters(form))
+    return list_page(request, template="crm/contact_list.html", queryset=queryset, filter_form=form)
+
+
+# --- export -------------------------------------------------------------------------------
+
+
+def _export_format(request: HttpRequest) -> str:
+    file_format = request.GET.get("format", "csv")
+    if file_format not in exporting.EXPORT_FORMATS:
+        raise Http404
+    return file_format
+
+
+@staff_permission_required("crm.view_account")
+def account_export(request: HttpRequest) -> StreamingHttpResponse | FileResponse:
+    """Every account the list's current search and filters select (not only the page), as CSV or XLSX."""
+    file_format = _export_format(request)
+    queryset = _filtered_accounts(request, AccountFilterForm(request.GET))
+    return exporting.export_response(
+        file_format=file_format,
+        stem="accounts",
+        columns=exporting.ACCOUNT_COLUMNS,
+        rows=exporting.account_rows(queryset),
+    )
+
+
+@staff_permission_required("crm.view_contactprofile")
+def contact_export(request: HttpRequest) -> StreamingHttpResponse | FileResponse:
+    """Every contact the list's current search and filters select, as CSV or XLSX."""
+    file_format = _export_format(request)
+    queryset = exporting.contact_selection(filters=cleaned_filters(ContactFilterForm(request.GET)))
+    return exporting.export_response(
+        file_format=file_format,
+        stem="contacts",
+        columns=exporting.CONTACT_COLUMNS,
+        rows=exporting.contact_rows(queryset),
+    )
+
+
+# --- import -------------------------------------------------------------------------------
+
+IMPORT_PAGES = {
+    importing.ACCOUNTS: {
+        "title": _lazy("Import accounts"),
+        "list_url": "crm:account-list",
+        "list_title": _lazy("Accounts"),
+        "url": "crm:account-import",
+        "job_url": "crm:account-import-job",
+        "confirm_url": "crm:account-import-confirm",
+        "template_url": "crm:account-import-template",
+    },
+    importing.CONTACTS: {
+        "title": _lazy("Import contacts"),
+        "list_url": "crm:contact-list",
+        "list_title": _lazy("Contacts"),
+        "url": "crm:contact-import",
+        "job_url": "crm:contact-import-job",
+        "confirm_url": "crm:contact-import-confirm",
+        "template_url": "crm:contact-import-template",
+    },
+}
+IMPORT_PREVIEW_PER_PAGE = 100
+
+
+def _import_upload(request: HttpRequest, kind: str) -> HttpResponse:
+    """Step 1: upload a file; it is read and kept, and its dry run starts in the background."""
+    columns = importing.COLUMNS[kind]
+    form = importing.ImportUploadForm(request.POST or None, request.FILES or None, columns=columns)
+    if request.method == "POST" and form.is_valid():
+        token = importing.import_job_start(
+            kind=kind,
+            user=request.user,
+            file_name=form.cleaned_data["file"].name,
+            content=form.content,
+            sheet=form.sheet,
+        )
+        transaction.on_commit(lambda: import_tasks.run_import.delay(token, False))
+        return redirect(IMPORT_PAGES[kind]["job_url"], token=token)
+    return render(
+        request,
+        "crm/import_upload.html",
+        {"form": form, "kind": kind, "import_page": IMPORT_PAGES[kind], "columns": columns, **_import_limits()},
+    )
+
+
+def _import_limits() -> dict[str, int]:
+    return {"max_rows": importing.MAX_ROWS, "max_megabytes": importing.MAX_FILE_BYTES // (1024 * 1024)}
+
+
+def _import_job(request: HttpRequest, kind: str, token: str) -> HttpResponse:
+    """Step 2 and 3: the dry run's progress, then its preview and the confirmation; then the import's outcome."""
+    job = importing.import_job_get(token=token, kind=kind, user=request.user)
+    target = request.htmx.target if request.htmx else None
+    if job is None:
+        if target == "import-progress":
+            return HttpResponseClientRefresh()  # expired while polling: stop, and show the page's 404
+        raise Http404
+    is_running = job["status"] in importing.RUNNING
+    if target == "import-progress" and not is_running:
+        return HttpResponseClientRefresh()  # finished: show the whole page with the outcome
+    report = None if is_running else importing.import_job_report(job=job)
+    show = request.GET.get("show", "")
+    rows = report["rows"] if report else []
+    if show not in (importing.NEW, importing.UPDATE, importing.ERROR):
+        # Errors first when there are any: they are what the user has to fix.
+        show = importing.ERROR if report and report["counts"][importing.ERROR] else ""
+    if show:
+        rows = [row for row in rows if row["action"] == show]
+    context = {
+        "job": job,
+        "kind": kind,
+        "import_page": IMPORT_PAGES[kind],
+        "report": report,
+        "page": Paginator(rows, IMPORT_PREVIEW_PER_PAGE).get_page(request.GET.get("page")),
+        "show": show,
+        "is_running": is_running,
+        "percent": int(100 * job["done"] / job["total"]) if job["total"] else 0,
+    }
+    partials = {"import-progress": "#progress", "preview": "#preview"}
+    return render(request, "crm/import_job.html" + partials.get(target or "", ""), context)
+
+
+def _import_confirm(request: HttpRequest, kind: str, token: str) -> HttpResponse:
+    """Step 3: the user confirms a clean dry run; the import runs for real in the background."""
+    job = importing.import_job_get(token=token, kind=kind, user=request.user)
+    if job is None:
+        raise Http404
+    if importing.import_job_confirm(job=job):
+        transaction.on_commit(lambda: import_tasks.run_import.delay(token, True))
+    else:
+        messages.warning(
+            request,
+            _("This upload is already being imported, or its check found errors; upload the file again to start over."),
+        )
+    return redirect(IMPORT_PAGES[kind]["job_url"], token=token)
+
+
+def _import_template(request: HttpRequest, kind: str) -> StreamingHttpResponse | FileResponse:
+    """An empty file with the header row, to fill in."""
+    return exporting.export_response(
+        file_format=_export_format(request),
+        stem=f"{kind}-template",
+        columns=importing.COLUMNS[kind],
+        rows=[],
+    )
+
+
+_IMPORT_ACCOUNTS = ("crm.add_account", "crm.change_account", "parties.add_organization", "parties.change_organization")
+_IMPORT_CONTACTS = ("parties.add_person", "parties.change_person", "crm.change_contactprofile")
+
+
+@staff_permission_required(*_IMPORT_ACCOUNTS)
+def account_import(request: HttpRequest) -> HttpResponse:
+    return _import_upload(request, importing.ACCOUNTS)
+
+
+@staff_permission_required(*_IMPORT_ACCOUNTS)
+def account_import_job(request: HttpRequest, token: str) -> HttpResponse:
+    return _import_job(request, importing.ACCOUNTS, token)
+
+
+@staff_permission_required(*_IMPORT_ACCOUNTS)
+@require_POST
+def account_import_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    return _import_confirm(request, importing.ACCOUNTS, token)
+
+
+@staff_permission_required(*_IMPORT_ACCOUNTS)
+def account_import_template(request: HttpRequest) -> StreamingHttpResponse | FileResponse:
+    return _import_template(request, importing.ACCOUNTS)
+
+
+@staff_permission_required(*_IMPORT_CONTACTS)
+def contact_import(request: HttpRequest) -> HttpResponse:
+    return _import_upload(request, importing.CONTACTS)
+
+
+@staff_permission_required(*_IMPORT_CONTACTS)
+def contact_import_job(request: HttpRequest, token: str) -> HttpResponse:
+    return _import_job(request, importing.CONTACTS, token)
+
+
+@staff_permission_required(*_IMPORT_CONTACTS)
+@require_POST
+def contact_import_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    return _import_confirm(request, importing.CONTACTS, token)
+
+
+@staff_permission_required(*_IMPORT_CONTACTS)
+def contact_import_template(request: HttpRequest) -> StreamingHttpResponse | FileResponse:
+    return _import_template(request, importing.CONTACTS)
