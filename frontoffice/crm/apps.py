@@ -14,6 +14,9 @@ class CrmConfig(AppConfig):
 
         register(
             NavItem(_("Accounts"), "crm:account-list", "briefcase", "front", "crm.view_account", order=5),
+            NavItem(
+                _("Contacts"), "crm:contact-list", "person-lines-fill", "front", "crm.view_contactprofile", order=5
+            ),
             NavItem(_("My activities"), "crm:my-activities", "check2-square", "front", "crm.view_activity", order=6),
         )
         KINDS["crm.activity_due"] = _("An activity assigned to you is due")
