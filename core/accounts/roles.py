@@ -142,6 +142,13 @@ def sync_department_permissions(*, apps=global_apps, using: str = DEFAULT_DB_ALI
 
 
 def sync_after_migrate(sender, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
-    """post_migrate is sent once per app; sync after the last app, when every permission exists."""
-    if sender is list(global_apps.get_app_configs())[-1]:
+    """post_migrate is sent once per app with models; sync after the last of those, when every permission exists.
+
+    (An app without models, such as one that only declares events, gets no signal: it must not be the one waited for.)
+    """
+    if sender is last_app_with_models():
         sync_department_permissions(using=using)
+
+
+def last_app_with_models():
+    return [config for config in global_apps.get_app_configs() if config.models_module is not None][-1]
