@@ -12,15 +12,25 @@ if TYPE_CHECKING:
     from integration.bus.services import ReceivedEvent
 
 
-@subscribe("crm.customer_created")
-def customer_created(event: "ReceivedEvent") -> None:
-    payload = event.payload
+def _record(event: "ReceivedEvent", *, office: str, title: str, organization_id: int | None = None, **extra) -> None:
+    """Put an event on its customer's timeline (the payload's organization unless told otherwise)."""
     timeline_record(
         event_uuid=event.id,
         event_name=event.name,
-        organization_id=payload["organization_id"],
-        office="front",
+        organization_id=organization_id if organization_id is not None else event.payload["organization_id"],
+        office=office,
         occurred_at=event.occurred_at,
+        title=title,
+        **extra,
+    )
+
+
+@subscribe("crm.customer_created")
+def customer_created(event: "ReceivedEvent") -> None:
+    payload = event.payload
+    _record(
+        event,
+        office="front",
         title=_("Became an account (%(stage)s)") % {"stage": payload["lifecycle_stage"]},
         url=reverse("crm:account-detail", args=[payload["account_id"]]),
         required_permission="crm.view_account",
@@ -30,12 +40,9 @@ def customer_created(event: "ReceivedEvent") -> None:
 @subscribe("crm.customer_updated")
 def customer_updated(event: "ReceivedEvent") -> None:
     payload = event.payload
-    timeline_record(
-        event_uuid=event.id,
-        event_name=event.name,
-        organization_id=payload["organization_id"],
+    _record(
+        event,
         office="front",
-        occurred_at=event.occurred_at,
         title=_("Account changed: %(fields)s") % {"fields": ", ".join(payload["changed_fields"])},
         url=reverse("crm:account-detail", args=[payload["account_id"]]),
         required_permission="crm.view_account",
@@ -46,12 +53,10 @@ def customer_updated(event: "ReceivedEvent") -> None:
 def customers_merged(event: "ReceivedEvent") -> None:
     payload = event.payload
     timeline_merge(survivor_id=payload["survivor_id"], merged_id=payload["merged_id"])
-    timeline_record(
-        event_uuid=event.id,
-        event_name=event.name,
+    _record(
+        event,
         organization_id=payload["survivor_id"],
         office="front",
-        occurred_at=event.occurred_at,
         title=_("%(merged)s was merged into this customer") % {"merged": payload["merged_name"]},
         required_permission="parties.view_organization",
     )
@@ -60,12 +65,9 @@ def customers_merged(event: "ReceivedEvent") -> None:
 @subscribe("sales.order_confirmed")
 def order_confirmed(event: "ReceivedEvent") -> None:
     payload = event.payload
-    timeline_record(
-        event_uuid=event.id,
-        event_name=event.name,
-        organization_id=payload["organization_id"],
+    _record(
+        event,
         office="front",
-        occurred_at=event.occurred_at,
         title=_("Order %(number)s confirmed: %(total)s %(currency)s")
         % {"number": payload["order_number"], "total": payload["total"], "currency": payload["currency"]},
         url=reverse("sales:order-detail", args=[payload["order_id"]]),
@@ -76,12 +78,9 @@ def order_confirmed(event: "ReceivedEvent") -> None:
 @subscribe("sales.order_cancelled")
 def order_cancelled(event: "ReceivedEvent") -> None:
     payload = event.payload
-    timeline_record(
-        event_uuid=event.id,
-        event_name=event.name,
-        organization_id=payload["organization_id"],
+    _record(
+        event,
         office="front",
-        occurred_at=event.occurred_at,
         title=_("Order %(number)s cancelled: %(reason)s")
         % {"number": payload["order_number"], "reason": payload["reason"]},
         url=reverse("sales:order-detail", args=[payload["order_id"]]),
@@ -96,12 +95,9 @@ def credit_hold_changed(event: "ReceivedEvent") -> None:
         title = _("Put on credit hold: %(reason)s") % {"reason": payload.get("reason") or "—"}
     else:
         title = _("Released from credit hold")
-    timeline_record(
-        event_uuid=event.id,
-        event_name=event.name,
-        organization_id=payload["organization_id"],
+    _record(
+        event,
         office="back",
-        occurred_at=event.occurred_at,
         title=title,
         required_permission="sales.view_credithold",
     )
@@ -110,12 +106,9 @@ def credit_hold_changed(event: "ReceivedEvent") -> None:
 @subscribe("finance.invoice_issued")
 def invoice_issued(event: "ReceivedEvent") -> None:
     payload = event.payload
-    timeline_record(
-        event_uuid=event.id,
-        event_name=event.name,
-        organization_id=payload["organization_id"],
+    _record(
+        event,
         office="back",
-        occurred_at=event.occurred_at,
         title=_("Invoice %(number)s issued: %(total)s %(currency)s, due %(due)s")
         % {
             "number": payload["invoice_number"],
@@ -130,12 +123,9 @@ def invoice_issued(event: "ReceivedEvent") -> None:
 @subscribe("finance.payment_received")
 def payment_received(event: "ReceivedEvent") -> None:
     payload = event.payload
-    timeline_record(
-        event_uuid=event.id,
-        event_name=event.name,
-        organization_id=payload["organization_id"],
+    _record(
+        event,
         office="back",
-        occurred_at=event.occurred_at,
         title=_("Payment received: %(amount)s %(currency)s")
         % {"amount": payload["amount"], "currency": payload["currency"]},
         required_permission="sales.view_salesorder",
@@ -153,12 +143,9 @@ def _shipment_title(event: "ReceivedEvent") -> str:
 
 @subscribe("logistics.shipment_dispatched")
 def shipment_dispatched(event: "ReceivedEvent") -> None:
-    timeline_record(
-        event_uuid=event.id,
-        event_name=event.name,
-        organization_id=event.payload["organization_id"],
+    _record(
+        event,
         office="back",
-        occurred_at=event.occurred_at,
         title=_shipment_title(event),
         required_permission="sales.view_salesorder",
     )
@@ -166,12 +153,9 @@ def shipment_dispatched(event: "ReceivedEvent") -> None:
 
 @subscribe("logistics.shipment_delivered")
 def shipment_delivered(event: "ReceivedEvent") -> None:
-    timeline_record(
-        event_uuid=event.id,
-        event_name=event.name,
-        organization_id=event.payload["organization_id"],
+    _record(
+        event,
         office="back",
-        occurred_at=event.occurred_at,
         title=_shipment_title(event),
         required_permission="sales.view_salesorder",
     )
