@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.http import Http404
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
@@ -615,7 +615,7 @@ class QuoteSerializer(PricedDocumentSerializer, QuoteSummarySerializer):
 
     lines = QuoteLineSerializer(many=True, max_length=500, help_text=_("Replace all lines when given."))
     previous_reference = serializers.CharField(source="previous.reference", read_only=True, allow_null=True)
-    pdf_url = serializers.SerializerMethodField(help_text=_("The quote as PDF, on the staff pages; null if none."))
+    pdf_url = serializers.SerializerMethodField(help_text=_("The quote as PDF, on the staff pages."))
 
     class Meta(QuoteSummarySerializer.Meta):
         fields = [
@@ -645,11 +645,8 @@ class QuoteSerializer(PricedDocumentSerializer, QuoteSummarySerializer):
         }
 
     @extend_schema_field(serializers.URLField(allow_null=True))
-    def get_pdf_url(self, quote: Quote) -> str | None:
-        try:
-            path = reverse("sales:quote-pdf", args=[quote.pk])
-        except NoReverseMatch:  # the staff pages do not offer the PDF (yet)
-            return None
+    def get_pdf_url(self, quote: Quote) -> str:
+        path = reverse("sales:quote-pdf", args=[quote.pk])
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
 

@@ -116,6 +116,7 @@ def test_a_quote_is_drafted_with_its_lines_and_the_service_computes_the_totals(s
     assert (body["owner"], body["owner_name"]) == (seller.pk, "Sara Sälj")
     assert (body["subtotal"], body["tax_total"], body["total"]) == ("3175.00", "774.75", "3949.75")
     assert body["valid_until"] == (timezone.localdate() + timedelta(days=30)).isoformat()
+    assert body["pdf_url"] == f"http://testserver/app/sales/quotes/{quote.pk}/pdf/"
     assert body["tax_breakdown"] == [
         {"rate": "25.00", "net": "3075.00", "tax": "768.75"},
         {"rate": "6.00", "net": "100.00", "tax": "6.00"},
