@@ -9,13 +9,16 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -38,6 +41,7 @@ from frontoffice.sales.models import (
     SalesOrder,
     SalesOrderLine,
 )
+from frontoffice.sales.pdf import quote_pdf
 
 if TYPE_CHECKING:
     from rest_framework.views import APIView
@@ -615,7 +619,7 @@ class QuoteSerializer(PricedDocumentSerializer, QuoteSummarySerializer):
 
     lines = QuoteLineSerializer(many=True, max_length=500, help_text=_("Replace all lines when given."))
     previous_reference = serializers.CharField(source="previous.reference", read_only=True, allow_null=True)
-    pdf_url = serializers.SerializerMethodField(help_text=_("The quote as PDF, on the staff pages."))
+    pdf_url = serializers.SerializerMethodField(help_text=_("The quote as a PDF (GET it with the same credentials)."))
 
     class Meta(QuoteSummarySerializer.Meta):
         fields = [
@@ -646,7 +650,7 @@ class QuoteSerializer(PricedDocumentSerializer, QuoteSummarySerializer):
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_pdf_url(self, quote: Quote) -> str:
-        path = reverse("sales:quote-pdf", args=[quote.pk])
+        path = reverse("sales-quote-pdf", args=[quote.pk])
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
 
@@ -875,6 +879,17 @@ class PricedDocumentViewSet(NoDeleteModelViewSet):
         return Response(self.get_serializer(self._detail(document.pk)).data, status=code)
 
 
+class PDFRenderer(BaseRenderer):
+    """Lets a client ask for `Accept: application/pdf`; the PDF itself is made by the view."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        return data if isinstance(data, bytes) else b""
+
+
 @extend_schema_view(
     list=extend_schema(summary="List quotes"),
     retrieve=extend_schema(summary="Get a quote with its lines"),
@@ -899,6 +914,18 @@ class QuoteViewSet(PricedDocumentViewSet):
 
     def _detail(self, pk: int) -> Quote:
         return selectors.quote_detail(pk=pk)
+
+    @extend_schema(
+        summary="The quote as a PDF",
+        description="The document the customer gets by e-mail, in the language of the request.",
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, PDFRenderer])
+    def pdf(self, request: Request, pk: str | None = None) -> HttpResponse:
+        quote = self.get_object()
+        response = HttpResponse(quote_pdf(quote, language=get_language()), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{quote.reference}.pdf"'
+        return response
 
     @extend_schema(
         summary="Send a quote to the customer by e-mail",

@@ -116,7 +116,7 @@ def test_a_quote_is_drafted_with_its_lines_and_the_service_computes_the_totals(s
     assert (body["owner"], body["owner_name"]) == (seller.pk, "Sara Sälj")
     assert (body["subtotal"], body["tax_total"], body["total"]) == ("3175.00", "774.75", "3949.75")
     assert body["valid_until"] == (timezone.localdate() + timedelta(days=30)).isoformat()
-    assert body["pdf_url"] == f"http://testserver/app/sales/quotes/{quote.pk}/pdf/"
+    assert body["pdf_url"] == f"http://testserver/api/v1/sales/quotes/{quote.pk}/pdf/"
     assert body["tax_breakdown"] == [
         {"rate": "25.00", "net": "3075.00", "tax": "768.75"},
         {"rate": "6.00", "net": "100.00", "tax": "6.00"},
@@ -687,3 +687,18 @@ def test_customers_get_403_on_quotes_and_orders(api_client_for, customer_user, s
 def test_signed_out_clients_get_401(api_client):
     assert api_client.get(QUOTES).status_code == 401
     assert api_client.get(ORDERS).status_code == 401
+
+
+def test_the_quote_pdf_comes_with_a_token(api_client_for, make_staff, customer_user):
+    seller = make_staff("Sales")
+    account = crm.account_open(actor=seller, organization=OrganizationFactory(name="Pdf AB"))
+    quote = services.quote_create(
+        actor=seller, account=account, lines=[{"description": "x", "quantity": 1, "unit_price": 10, "tax_rate": 25}]
+    )
+    url = f"/api/v1/sales/quotes/{quote.pk}/pdf/"
+    for accept in ("*/*", "application/pdf"):
+        response = api_client_for(seller).get(url, HTTP_ACCEPT=accept)
+        assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+        assert response.content.startswith(b"%PDF")
+    assert api_client_for(make_staff("HR")).get(url).status_code == 403
+    assert api_client_for(customer_user).get(url).status_code == 403
