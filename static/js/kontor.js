@@ -113,14 +113,69 @@
     event.preventDefault();
     var card = dragged, from = card.parentElement, stage = column.dataset.stage;
     column.querySelector(".kanban-cards").appendChild(card);
-    var select = card.querySelector("select[name=stage]");
-    if (select) select.value = stage;
+    closeMoveMenu(false);
     window.htmx.ajax("POST", card.dataset.moveUrl, {values: {stage: stage}, swap: "none", source: card}).then(function () {}, function () {});
     card.addEventListener("htmx:responseError", function restore() {
       from.appendChild(card);
       card.removeEventListener("htmx:responseError", restore);
     });
   });
+
+  // Pipeline board: one move menu for all cards. A card's "Move" (a link to the deal's move form without
+  // JavaScript) opens it under the card, with the card's stage marked; Escape or "Cancel" closes it.
+  var moveMenu = document.getElementById("kanban-move-menu"), moveOpener = null;
+  function closeMoveMenu(focusOpener) {
+    if (!moveMenu || moveMenu.hidden) return;
+    moveMenu.hidden = true;
+    if (moveOpener) {
+      moveOpener.setAttribute("aria-expanded", "false");
+      if (focusOpener) moveOpener.focus();
+    }
+    moveOpener = null;
+  }
+  function openMoveMenu(opener) {
+    var card = opener.closest(".kanban-card"), stage = card.closest(".kanban-column").dataset.stage;
+    closeMoveMenu(false);
+    moveMenu.querySelector("form").action = card.dataset.moveUrl;
+    moveMenu.querySelector("#kanban-move-title").textContent =
+      moveMenu.dataset.title.replace("__name__", card.querySelector("a").textContent);
+    moveMenu.querySelectorAll("button[name=stage]").forEach(function (button) {
+      var current = button.value === stage;
+      button.disabled = current;
+      if (current) button.setAttribute("aria-current", "true"); else button.removeAttribute("aria-current");
+    });
+    opener.after(moveMenu);
+    moveMenu.hidden = false;
+    moveOpener = opener;
+    opener.setAttribute("aria-expanded", "true");
+    moveMenu.querySelector("button[name=stage]:not([disabled])").focus();
+  }
+  if (moveMenu) {
+    document.querySelectorAll("[data-move-menu]").forEach(function (opener) {
+      opener.setAttribute("role", "button");
+      opener.setAttribute("aria-haspopup", "dialog");
+      opener.setAttribute("aria-expanded", "false");
+      opener.setAttribute("aria-controls", "kanban-move-menu");
+    });
+    document.addEventListener("click", function (event) {
+      var opener = event.target.closest("[data-move-menu]");
+      if (opener) {
+        event.preventDefault();
+        if (opener === moveOpener) closeMoveMenu(true); else openMoveMenu(opener);
+      } else if (event.target.closest("[data-move-menu-close]")) {
+        closeMoveMenu(true);
+      } else if (!moveMenu.contains(event.target)) {
+        closeMoveMenu(false);
+      }
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && moveOpener) closeMoveMenu(true);
+      else if (event.key === " " && event.target.closest("[data-move-menu]")) {
+        event.preventDefault();  // a link made a button: Space presses it too
+        event.target.click();
+      }
+    });
+  }
 
   // Formsets (quote and order lines): "Add line" copies the empty form and renumbers it.
   document.addEventListener("click", function (event) {

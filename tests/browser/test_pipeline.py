@@ -30,8 +30,19 @@ def test_salesperson_drags_a_deal_and_moves_another_without_a_mouse(page, live_s
         wait_for(lambda: Opportunity.objects.get(pk=first.pk).stage_id == proposal.pk, timeout=10, message="the drop")
         assert page.locator(f'.kanban-column[data-stage="{proposal.pk}"] #opportunity-{first.pk}').count() == 1
 
-    page.get_by_label("Move Meny AB: new business to").select_option(label="Negotiation")
-    page.locator(f"#opportunity-{second.pk}").get_by_role("button", name="Move").click()
-    page.wait_for_load_state()
+    # The keyboard: the card's "Move" opens the board's menu, focused on its first stage; Escape closes it.
+    opener = page.locator(f"#opportunity-{second.pk}").get_by_role("button", name="Move Meny AB: new business")
+    opener.focus()
+    page.keyboard.press("Enter")
+    menu = page.get_by_role("dialog", name="Move Meny AB: new business to")
+    assert menu.is_visible() and opener.get_attribute("aria-expanded") == "true"
+    assert menu.get_by_role("button", name="Qualification").is_disabled()  # where the deal is now
+    page.keyboard.press("Escape")
+    assert menu.is_hidden()
+    assert page.evaluate("document.activeElement.closest('.kanban-card').id") == f"opportunity-{second.pk}"
+    page.keyboard.press("Enter")
+    menu.get_by_role("button", name="Negotiation").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert Opportunity.objects.get(pk=second.pk).stage.name == "Negotiation"
     assert page.get_by_text("Moved to Negotiation.").is_visible()

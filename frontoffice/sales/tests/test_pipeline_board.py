@@ -70,11 +70,21 @@ def test_a_card_shows_the_deal_and_a_move_menu(client, sales, account):
     assert f'href="/app/sales/opportunities/{deal.pk}/">Stor &lt;affär&gt;</a>' in card
     assert "Kund &amp; Co &lt;AB&gt;" in card
     assert "SEK\xa01,234,567.50" in card and "2027-03-01" in card
-    assert 'name="csrfmiddlewaretoken" value="' in card
-    assert '<input type="hidden" name="next" value="/app/sales/pipeline/?owner=me">' in card
-    assert f'<label class="visually-hidden" for="move-{deal.pk}">Move Stor &lt;affär&gt; to</label>' in card
-    assert f'<option value="{proposal.pk}" selected>Proposal</option>' in card
-    assert card.count("<option") == PipelineStage.objects.filter(is_active=True).count()
+    # No form per card: a "Move" that opens the board's one menu, and leads to the deal's move form without JS.
+    assert "<form" not in card and "<select" not in card and "csrfmiddlewaretoken" not in card
+    assert (
+        f'<a class="btn btn-sm btn-outline-secondary mt-1 kanban-move" href="/app/sales/opportunities/{deal.pk}/#move" '
+        'data-move-menu>Move<span class="visually-hidden"> Stor &lt;affär&gt;</span></a>'
+    ) in card
+    menu = re.search(r'<div class="kanban-move-menu[^>]*>.*?</form>\s*</div>', html, re.S).group(0)
+    assert html.count('id="kanban-move-menu"') == 1
+    assert 'role="dialog" aria-labelledby="kanban-move-title" hidden' in menu
+    assert 'data-title="Move __name__ to"' in menu and 'id="kanban-move-title"' in menu
+    assert 'name="csrfmiddlewaretoken" value="' in menu
+    assert '<input type="hidden" name="next" value="/app/sales/pipeline/?owner=me">' in menu
+    assert f'type="submit" name="stage" value="{proposal.pk}">Proposal</button>' in menu
+    assert menu.count('name="stage"') == PipelineStage.objects.filter(is_active=True).count()
+    assert ">Cancel</button>" in menu
     # The column's weighted total uses the deal's own probability: 40 % of 1,234,567.50.
     column = next(column for column in selectors.pipeline_board() if column["stage"] == proposal)
     assert (column["total"], column["weighted"]) == (Decimal("1234567.50"), Decimal("493827.00"))
@@ -101,7 +111,8 @@ def test_readers_see_cards_without_move_menus(client, sales, account, make_staff
     client.force_login(make_staff("Management"))
     html = client.get(BOARD).content.decode()
     assert "Bara titta" in html and 'draggable="false"' in html
-    assert "kanban-move" not in html and "csrfmiddlewaretoken" not in html.split('<div class="kanban"')[1]
+    assert "kanban-move" not in html and "data-move-menu" not in html
+    assert "csrfmiddlewaretoken" not in html.split('<div class="kanban"')[1]
 
 
 def test_the_board_in_swedish(client, sales, account):
@@ -110,5 +121,13 @@ def test_the_board_in_swedish(client, sales, account):
     with translation.override("en"):  # the Swedish requests leave Swedish active in this thread
         client.post("/i18n/setlang/", {"language": "sv", "next": "/app/"})
         html = client.get(BOARD).content.decode()
-    assert "2\xa0500,00\xa0kr" in html and "Flytta Svensk till" in html and ">Flytta</button>" in html
+    assert "2\xa0500,00\xa0kr" in html and 'data-title="Flytta __name__ till"' in html and ">Flytta<span" in html
     assert "Inga affärer i den här fasen." in html
+
+
+def test_without_javascript_move_leads_to_the_deals_move_form(client, sales, account):
+    deal = _deal(sales, account, "Utan skript")
+    client.force_login(sales)
+    html = client.get(deal.get_absolute_url()).content.decode()
+    form = re.search(r'<form[^>]*id="move"[^>]*>', html).group(0)
+    assert f'action="/app/sales/opportunities/{deal.pk}/move/"' in form
