@@ -168,3 +168,34 @@ def test_order_events_and_credit_hold_reach_the_timeline_and_header(client, make
     client.force_login(make_staff("HR"))
     html = client.get(reverse("customer360:customer", args=[organization.pk])).content.decode()
     assert "Big deal" not in html and order.number not in html and "credit hold" not in html
+
+
+def test_timeline_rows_markup_escaped_local_time_and_swedish(client, make_staff, settings):
+    from datetime import UTC, datetime
+
+    from django.utils import translation
+
+    organization = OrganizationFactory()
+    linked = _entry(organization, title="Order <1> & co", name="sales.order_<x>", office="back")
+    linked.url, linked.occurred_at = "/app/sales/orders/1/?a=1&b=2", datetime(2026, 6, 1, 10, 5, tzinfo=UTC)
+    plain = _entry(organization, title="Plain fact")
+    plain.occurred_at = datetime(2026, 1, 2, 23, 30, tzinfo=UTC)
+    TimelineEntry.objects.bulk_create([linked, plain])
+    settings.TIME_ZONE = "Europe/Stockholm"
+    client.force_login(make_staff("Sales"))
+    url = reverse("customer360:customer", args=[organization.pk])
+    html = client.get(url).content.decode()
+    assert (
+        '<li class="list-group-item d-flex gap-3">\n'
+        '          <span class="badge badge-warning badge-status align-self-start">Back office</span>\n'
+        '          <div class="flex-grow-1">\n'
+        '            <div><a href="/app/sales/orders/1/?a=1&amp;b=2">Order &lt;1&gt; &amp; co</a></div>\n'
+        '            <div class="small text-body-secondary"><time datetime="2026-06-01T12:05:00+02:00">'
+    ) in html
+    assert "</time> · <code>sales.order_&lt;x&gt;</code></div>" in html
+    assert '<span class="badge badge-info badge-status align-self-start">Front office</span>' in html
+    assert "<div>Plain fact</div>" in html and 'datetime="2026-01-03T00:30:00+01:00"' in html
+    with translation.override("en"):
+        client.post("/i18n/setlang/", {"language": "sv", "next": "/app/"})
+        html = client.get(url).content.decode()
+    assert "2026-01-03 00:30" in html
