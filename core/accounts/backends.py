@@ -5,6 +5,11 @@ request only; every staff page checks rights, so every page paid those two
 queries. This backend answers permission questions from a copy in the cache
 (Redis, shared by all processes) and leaves signing in to the other backends.
 
+The same entry says whether the user must set up two-factor sign-in before
+using staff pages (core.accounts.middleware), which every staff page asked
+the database too: it changes with group membership, a department's
+requirement and the user's authenticators, all of which replace the token.
+
 Correctness rests on invalidation, not on the time limit: any change to who
 is in which group, to a group's permissions or to a user's own permissions
 replaces a single version token, and copies made under another token are
@@ -46,8 +51,12 @@ def permissions_changed() -> None:
     transaction.on_commit(_bump)
 
 
-def cached_permissions(user) -> set[str]:
-    """The user's permission strings ("app_label.codename"), from the cache when the copy is current."""
+def _cached_state(user) -> tuple[set[str], bool]:
+    """The user's permission strings and whether they must set up MFA, from the cache when the copy is current.
+
+    Both are kept in one entry, read in one round trip: every staff page asks
+    for both (MFARequiredMiddleware, then the page's permission checks).
+    """
     stored = cache.get_many([VERSION_KEY, _user_key(user)])
     version = stored.get(VERSION_KEY)
     if version is None:
@@ -55,13 +64,33 @@ def cached_permissions(user) -> set[str]:
         if not cache.add(VERSION_KEY, version, timeout=None):
             version = cache.get(VERSION_KEY)
     entry = stored.get(_user_key(user))
-    if entry and entry[0] == version and entry[1] == _fingerprint(user):
-        return set(entry[2])
-    for name in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
-        user.__dict__.pop(name, None)
-    permissions = ModelBackend().get_all_permissions(user)
-    cache.set(_user_key(user), (version, _fingerprint(user), sorted(permissions)), timeout=TIMEOUT)
-    return permissions
+    if entry and len(entry) == 4 and entry[0] == version and entry[1] == _fingerprint(user):
+        state = (set(entry[2]), entry[3])
+    else:
+        from core.accounts.selectors import user_must_set_up_mfa
+
+        for name in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+            user.__dict__.pop(name, None)
+        permissions = ModelBackend().get_all_permissions(user)
+        state = (permissions, user_must_set_up_mfa(user=user))
+        cache.set(_user_key(user), (version, _fingerprint(user), sorted(permissions), state[1]), timeout=TIMEOUT)
+    return state
+
+
+def cached_permissions(user) -> set[str]:
+    """The user's permission strings ("app_label.codename"), from the cache when the copy is current."""
+    return _cached_state(user)[0]
+
+
+def cached_must_set_up_mfa(user) -> bool:
+    """selectors.user_must_set_up_mfa, from the cache when the copy is current (for MFARequiredMiddleware).
+
+    The permissions read with it are kept on the user for the rest of the request, as the backend does.
+    """
+    permissions, must = _cached_state(user)
+    if user.is_active and not hasattr(user, "_perm_cache"):
+        user._perm_cache = permissions
+    return must
 
 
 class CachedPermissionsBackend(ModelBackend):
@@ -107,3 +136,16 @@ def connect() -> None:
             _on_group_or_permission_changed, sender=model, dispatch_uid=f"accounts.{model.__name__}_deleted"
         )
     post_migrate.connect(_on_group_or_permission_changed, dispatch_uid="accounts.permissions_after_migrate")
+    # Whether a user must set up MFA is kept with their permissions: it follows their departments'
+    # requirement and their authenticators too.
+    from allauth.mfa.models import Authenticator
+
+    from core.accounts.models import Department
+
+    for model in (Department, Authenticator):
+        post_save.connect(
+            _on_group_or_permission_changed, sender=model, dispatch_uid=f"accounts.{model.__name__}_saved_mfa"
+        )
+        post_delete.connect(
+            _on_group_or_permission_changed, sender=model, dispatch_uid=f"accounts.{model.__name__}_deleted_mfa"
+        )

@@ -3,7 +3,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from core.accounts.selectors import user_must_set_up_mfa
+from core.accounts.backends import cached_must_set_up_mfa
 
 _GUARDED_PREFIXES = ("/app/", "/admin/")
 
@@ -24,7 +24,7 @@ class MFARequiredMiddleware:
             user is not None
             and user.is_authenticated
             and request.path.startswith(_GUARDED_PREFIXES)
-            and user_must_set_up_mfa(user=user)
+            and cached_must_set_up_mfa(user)
         ):
             return redirect("mfa_activate_totp")
         return self.get_response(request)

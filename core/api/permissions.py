@@ -37,9 +37,9 @@ class StaffModelPermissions(DjangoModelPermissions):
         if not (user.is_superuser or getattr(user, "is_employee", False)):
             return False
         # Imported here: DRF loads this module from its settings, maybe before the apps are ready.
-        from core.accounts.selectors import user_must_set_up_mfa
+        from core.accounts.backends import cached_must_set_up_mfa
 
-        if user_must_set_up_mfa(user=user):
+        if cached_must_set_up_mfa(user):  # kept with the user's cached rights
             self.message = self.mfa_message
             return False
         if request.method not in view.allowed_methods:

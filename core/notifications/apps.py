@@ -6,3 +6,8 @@ class NotificationsConfig(AppConfig):
     name = "core.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from core.notifications import signals
+
+        signals.connect()

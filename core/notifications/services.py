@@ -7,6 +7,7 @@ from django.utils import timezone
 from core.accounts.models import User
 from core.mail import send_mail_after_commit
 from core.notifications.models import Notification, NotificationPreference
+from core.notifications.signals import unread_changed
 
 
 @transaction.atomic
@@ -36,7 +37,9 @@ def notification_mark_read(*, user: User, notification_ids: list[int] | None = N
     unread: QuerySet[Notification] = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if notification_ids is not None:
         unread = unread.filter(pk__in=notification_ids)
-    return unread.update(read_at=timezone.now())
+    marked = unread.update(read_at=timezone.now())  # no signals: the bell's cached count is forgotten here
+    unread_changed(user.pk)
+    return marked
 
 
 @transaction.atomic

@@ -33,7 +33,8 @@ def test_a_page_reads_the_rights_from_the_cache_after_the_first(client, make_sta
         assert client.get(ACCOUNTS).status_code == 200
     assert len(_permission_queries(first)) == 2  # the user's own permissions and their groups'
     assert _permission_queries(second) == []
-    assert len(second) == len(first) - 2
+    assert not [query for query in second.captured_queries if "accounts_department" in query["sql"]]
+    assert len(second) == len(first) - 4  # and the MFA check (kept with the rights), and the bell's count
 
 
 def test_joining_and_leaving_a_department_count_at_once(client, make_staff):
@@ -140,3 +141,35 @@ def test_signing_in_still_goes_through_the_other_backends(client, make_staff, pa
     assert response.status_code == 302
     assert client.get(ACCOUNTS).status_code == 200
     assert client.session["_auth_user_backend"] != "core.accounts.backends.CachedPermissionsBackend"
+
+
+def _mfa_redirect(client) -> bool:
+    response = client.get(ACCOUNTS)
+    return response.status_code == 302 and response["Location"] == "/accounts/2fa/totp/activate/"
+
+
+def test_mfa_requirement_is_cached_and_follows_departments_and_authenticators(client, make_staff):
+    from allauth.mfa.models import Authenticator
+
+    from core.accounts.models import Department
+
+    user = make_staff("Sales")
+    client.force_login(user)
+    assert not _mfa_redirect(client)
+    sales = Department.objects.get(group__name="Sales")
+    sales.mfa_required = True
+    sales.save()  # as the admin does
+    assert _mfa_redirect(client)
+    with CaptureQueriesContext(connection) as cached:
+        assert _mfa_redirect(client)
+    assert not [query for query in cached.captured_queries if "accounts_department" in query["sql"]]
+    authenticator = Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    assert not _mfa_redirect(client)
+    authenticator.delete()
+    assert _mfa_redirect(client)
+    user.groups.clear()  # no longer in a department that requires it
+    assert client.get(ACCOUNTS).status_code == 403
+    sales.mfa_required = False
+    sales.save()
+    user.groups.add(sales.group)
+    assert client.get(ACCOUNTS).status_code == 200

@@ -816,7 +816,8 @@ def test_the_crm_is_in_the_schema(client, make_staff):
 
 # --- queries -----------------------------------------------------------------------
 
-# Token and user, the user's rights (own and their groups'), the MFA check, the count, the page.
+# Token and user, the user's rights (own and their groups') and the MFA check, the count, the page (at most:
+# the rights and the MFA check are cached after the first request).
 LIST_QUERIES = 6
 
 

@@ -909,8 +909,8 @@ def test_sales_is_in_the_schema(client, make_staff):
 
 # --- queries -----------------------------------------------------------------------
 
-# Token and user, the MFA check, the count, the page (the user's rights come from the cache).
-LIST_QUERIES = 4
+# Token and user, the count, the page (the user's rights and the MFA check come from the cache).
+LIST_QUERIES = 3
 
 
 def _fill(rows: int, *, owner) -> None:
