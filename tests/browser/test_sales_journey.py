@@ -64,9 +64,9 @@ def test_from_lead_to_confirmed_order_on_the_customers_timeline(
 
     # ... moves it across the board to Proposal ...
     page.goto(f"{live_server.url}/app/sales/pipeline/")
-    page.get_by_label(f"Move {opportunity.name} to").select_option(label="Proposal")
     page.locator(f"#opportunity-{opportunity.pk}").get_by_role("button", name="Move").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("dialog", name=f"Move {opportunity.name} to").get_by_role("button", name="Proposal").click()
     wait_for(lambda: Opportunity.objects.get(pk=opportunity.pk).stage.name == "Proposal", timeout=10, message="move")
 
     # ... builds a quote from the deal ...
