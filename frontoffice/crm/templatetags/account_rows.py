@@ -1,0 +1,68 @@
+"""The account list's table rows, rendered in Python.
+
+The list shows 25 accounts a page; through the template language (three
+{% if %}, a {% for %} over the tags, the display, number and date filters)
+the rows cost a few milliseconds of a page whose whole budget is about ten.
+The markup is below, in an f-string, the same as the template's was: what
+differs per account is escaped there. Change the row here; the table around
+it is in crm/account_list.html.
+"""
+
+from functools import lru_cache
+from html import escape
+
+from django import template
+from django.utils import timezone
+from django.utils.dateformat import DateFormat
+from django.utils.formats import get_format
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
+
+from core.templatetags.kontor import _choice_labels, number
+from frontoffice.crm.models import Account
+
+register = template.Library()
+
+_STAGE_BADGE = {"customer": "badge-success", "former": "badge-muted"}
+
+
+@lru_cache(maxsize=16)
+def _date_format(language: str) -> str:
+    return get_format("SHORT_DATE_FORMAT", language)
+
+
+@register.simple_tag
+def account_rows(rows) -> SafeString:
+    """The <tr> rows of the account list for these accounts (with organization, owner and open_activities)."""
+    language = get_language() or ""
+    stages = _choice_labels(Account._meta.get_field("lifecycle_stage"), language)
+    segments = _choice_labels(Account._meta.get_field("segment"), language)
+    date_format = _date_format(language)
+    current_timezone = timezone.get_current_timezone()
+    html = []
+    for account in rows:
+        industry = (
+            f'<div class="small text-body-secondary">{escape(account.industry)}</div>' if account.industry else ""
+        )
+        tags = "".join(f'<span class="badge badge-role">{escape(tag)}</span> ' for tag in account.tags)
+        stage = account.lifecycle_stage
+        segment = segments.get(account.segment, account.segment) or "—"
+        owner = account.owner
+        created = account.created_at
+        if timezone.is_aware(created):
+            created = timezone.localtime(created, current_timezone)
+        html.append(
+            f"""
+      <tr>
+        <td><a class="fw-medium" href="{escape(account.get_absolute_url())}">{escape(account.organization.name)}</a>\
+{industry}
+          {tags}</td>
+        <td><span class="badge badge-status {_STAGE_BADGE.get(stage, "badge-info")}">\
+{escape(str(stages.get(stage, stage)))}</span></td>
+        <td class="d-none d-md-table-cell">{escape(str(segment))}</td>
+        <td class="d-none d-md-table-cell">{escape(str(owner)) if owner else "—"}</td>
+        <td class="text-end">{escape(number(account.open_activities))}</td>
+        <td class="d-none d-lg-table-cell text-nowrap">{escape(DateFormat(created).format(date_format))}</td>
+      </tr>"""
+        )
+    return SafeString("".join(html))
