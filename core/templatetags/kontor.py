@@ -119,6 +119,15 @@ def _choice_labels(field, language: str) -> dict:
 
 
 @register.filter
+def plain(value) -> str:
+    """A quantity or a rate as people write it, per locale: 3.000 -> "3", 1.500 -> "1.5" ("1,5" in Swedish)."""
+    if value in (None, ""):
+        return "—"
+    exponent = Decimal(value).normalize().as_tuple().exponent
+    return number(value, max(0, -exponent) if isinstance(exponent, int) else 0)
+
+
+@register.filter
 def display(instance, field_name: str) -> str:
     """account|display:"segment" is account.get_segment_display(), with the labels translated once per language.
 

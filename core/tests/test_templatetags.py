@@ -57,3 +57,17 @@ def test_display_is_get_display(language):
             department = Department(office=office)
             assert kontor.display(department, "office") == department.get_office_display()
         assert kontor.display(User(kind="robot"), "kind") == "robot"
+
+
+def test_plain_writes_quantities_and_rates_as_people_do():
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    from core.templatetags.kontor import plain
+
+    with translation.override("en"):
+        assert [plain(Decimal(v)) for v in ("3.000", "1.500", "25.00", "12.5")] == ["3", "1.5", "25", "12.5"]
+    with translation.override("sv"):
+        assert plain(Decimal("1.500")) == "1,5"
+    assert plain(None) == "—"

@@ -14,7 +14,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import KeepTogether
 
-from core.templatetags.kontor import money, number
+from core.templatetags.kontor import money, plain
 from frontoffice.sales.models import Quote
 
 
@@ -78,10 +78,10 @@ def _render(quote: Quote) -> bytes:
         rows.append(
             [
                 Paragraph(description, small),
-                Paragraph(number(line.quantity.normalize(), _decimals(line.quantity)), right),
+                Paragraph(plain(line.quantity), right),
                 Paragraph(money(line.unit_price, currency), right),
-                Paragraph(f"{number(line.discount_percent, 2)} %" if line.discount_percent else "", right),
-                Paragraph(f"{number(line.tax_rate.normalize(), _decimals(line.tax_rate))} %", right),
+                Paragraph(f"{plain(line.discount_percent)} %" if line.discount_percent else "", right),
+                Paragraph(f"{plain(line.tax_rate)} %", right),
                 Paragraph(money(line.net_amount, currency), right),
             ]
         )
@@ -133,13 +133,8 @@ def _render(quote: Quote) -> bytes:
     return buffer.getvalue()
 
 
-def _decimals(value) -> int:
-    exponent = value.normalize().as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
-
-
 def _tax_by_rate(quote: Quote) -> list[tuple[str, object, object]]:
     """(rate, net, VAT) per VAT rate, as the totals were computed."""
     from frontoffice.sales.selectors import document_tax_breakdown
 
-    return [(number(rate, _decimals(rate)), net, tax) for rate, (net, tax) in document_tax_breakdown(quote).items()]
+    return [(plain(rate), net, tax) for rate, (net, tax) in document_tax_breakdown(quote).items()]

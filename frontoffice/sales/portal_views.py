@@ -1,7 +1,6 @@
 """The customer portal's sales pages: answering a quote from its link, and a customer's quotes and orders."""
 
 from datetime import date
-from decimal import Decimal
 
 from django import forms
 from django.conf import settings
@@ -21,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from core.accounts.decorators import customer_required
 from core.forms import apply_service_error
 from core.parties.selectors import person_for_portal_user
-from core.templatetags.kontor import number
+from core.templatetags.kontor import plain
 from frontoffice.sales import selectors, services
 from frontoffice.sales.models import Quote, SalesOrder, SalesOrderLine
 from frontoffice.sales.pdf import quote_pdf
@@ -77,21 +76,15 @@ def _quote_for_link(request: HttpRequest, token: str) -> Quote | HttpResponse:
     return quote
 
 
-def _plain(value: Decimal) -> str:
-    """3.000 -> "3", 1.500 -> "1.5", localized: quantities and rates as people write them."""
-    exponent = value.normalize().as_tuple().exponent
-    return number(value, max(0, -exponent) if isinstance(exponent, int) else 0)
-
-
 def _priced_lines(document: Quote | SalesOrder) -> dict:
     """The document's (prefetched) lines with their figures written for people, and net and VAT per rate."""
     lines = list(document.lines.all())
     for line in lines:
-        line.quantity_display = _plain(line.quantity)
-        line.tax_rate_display = _plain(line.tax_rate)
-        line.discount_display = _plain(line.discount_percent) if line.discount_percent else ""
+        line.quantity_display = plain(line.quantity)
+        line.tax_rate_display = plain(line.tax_rate)
+        line.discount_display = plain(line.discount_percent) if line.discount_percent else ""
     breakdown = selectors.document_tax_breakdown(document)
-    return {"lines": lines, "tax_rows": [(_plain(rate), net, tax) for rate, (net, tax) in breakdown.items()]}
+    return {"lines": lines, "tax_rows": [(plain(rate), net, tax) for rate, (net, tax) in breakdown.items()]}
 
 
 def _quote_state(quote: Quote, today: date | None = None) -> str:
