@@ -1,7 +1,5 @@
 """The customer portal's sales pages: answering a quote from its link, and a customer's quotes and orders."""
 
-from datetime import date
-
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -87,16 +85,8 @@ def _priced_lines(document: Quote | SalesOrder) -> dict:
     return {"lines": lines, "tax_rows": [(plain(rate), net, tax) for rate, (net, tax) in breakdown.items()]}
 
 
-def _quote_state(quote: Quote, today: date | None = None) -> str:
-    """What the customer sees: "open" to answer, "expired", or the quote's status (accepted, declined, revised)."""
-    if quote.status == Quote.Status.SENT:
-        return "expired" if quote.valid_until < (today or timezone.localdate()) else "open"
-    return quote.status
-
-
 def _newer_version_url(quote: Quote) -> str:
-    revision = Quote.objects.filter(previous=quote).exclude(status__in=[Quote.Status.DRAFT, Quote.Status.CANCELLED])
-    revision = revision.first()
+    revision = selectors.sent_revision_of(quote=quote)
     return reverse("portal-quote", args=[services.quote_link_token(revision)]) if revision else ""
 
 
@@ -146,7 +136,7 @@ def quote_page(request: HttpRequest, token: str) -> HttpResponse:
                     messages.success(request, _("Thank you for letting us know."))
                 return redirect("portal-quote", token=token)
     quote = selectors.quote_detail(pk=found.pk)
-    state = _quote_state(quote)
+    state = selectors.quote_answer_state(quote)
     context = {
         "quote": quote,
         "company": settings.COMPANY_NAME,
@@ -197,7 +187,7 @@ def quote_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     for quote in rows:
         quote.portal_url = reverse("portal-quote", args=[services.quote_link_token(quote)])
-        quote.state = _quote_state(quote, today)
+        quote.state = selectors.quote_answer_state(quote, today)
     return render(request, _template(request, "sales/portal/quote_list.html"), {"page": page, "rows": rows})
 
 

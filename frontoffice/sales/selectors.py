@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Window
+from django.utils import timezone
 
 from frontoffice.sales import pricing
 from frontoffice.sales.models import (
@@ -279,6 +280,30 @@ def document_tax_breakdown(document: Quote | SalesOrder) -> dict[Decimal, tuple[
         decimal_places=document.currency.decimal_places,
     )
     return totals.tax_by_rate
+
+
+def quote_answer_state(quote: Quote, today: date | None = None) -> str:
+    """Where a quote stands for its customer: "open" to answer, "expired", or its status (accepted, declined, ...)."""
+    if quote.status == Quote.Status.SENT:
+        return "expired" if quote.valid_until < (today or timezone.localdate()) else "open"
+    return quote.status
+
+
+def sent_revision_of(*, quote: Quote) -> Quote | None:
+    """The newer version that replaced a revised quote, once it has been sent to the customer."""
+    return Quote.objects.filter(previous=quote).exclude(status__in=[Quote.Status.DRAFT, Quote.Status.CANCELLED]).first()
+
+
+def order_for_quote(*, quote: Quote) -> SalesOrder | None:
+    return SalesOrder.objects.filter(quote=quote).first()
+
+
+def account_opportunity(*, account_id: int, pk) -> Opportunity | None:
+    """An opportunity of this account (a quote made from a deal), or None for any other id."""
+    try:
+        return Opportunity.objects.filter(account_id=account_id, pk=int(pk)).first()
+    except (TypeError, ValueError):
+        return None
 
 
 def credit_hold_for(*, organization_id: int) -> CreditHold | None:

@@ -268,7 +268,7 @@ def quote_create(request: HttpRequest) -> HttpResponse:
     account, chooser = _customer_or_chooser(request, "sales/quote_form.html")
     if account is None:
         return chooser
-    opportunity = Opportunity.objects.filter(account=account, pk=request.GET.get("opportunity") or 0).first()
+    opportunity = selectors.account_opportunity(account_id=account.pk, pk=request.GET.get("opportunity"))
     initial = {
         "owner": request.user.pk,
         "currency": opportunity.currency_id if opportunity else "SEK",
@@ -317,7 +317,7 @@ def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "quote": quote,
             "tax_by_rate": selectors.document_tax_breakdown(quote),
             "versions": selectors.quote_versions(quote=quote),
-            "order": SalesOrder.objects.filter(quote=quote).first(),
+            "order": selectors.order_for_quote(quote=quote),
             "send_form": SendQuoteForm(initial={"to": quote.contact.email if quote.contact else ""}),
             "portal_link": services.quote_link_token(quote) if quote.status == Quote.Status.SENT else "",
             "audit_entries": audit_entries_for(instance=quote),

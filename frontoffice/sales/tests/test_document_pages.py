@@ -220,3 +220,9 @@ def test_the_opportunity_page_lists_its_quotes(client, sales, account):
     client.force_login(sales)
     html = client.get(opportunity.get_absolute_url()).content.decode()
     assert re.findall(r'href="(/app/sales/quotes/\d+/)"', html) == [quote.get_absolute_url()]
+
+
+def test_a_garbled_opportunity_in_the_link_is_ignored(client, sales, account):
+    client.force_login(sales)
+    response = client.get(reverse("sales:quote-create"), {"account": account.pk, "opportunity": "x1"})
+    assert response.status_code == 200 and "For Kund AB" in response.content.decode()
