@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -219,12 +220,23 @@ def account_lookup(request: HttpRequest) -> HttpResponse:
 # --- quotes and orders ---------------------------------------------------------------
 
 
-def _customer_or_chooser(request: HttpRequest, template: str):
+def _quote_page(quote: Quote | None = None) -> dict:
+    """What the shared editor (sales/document_form.html) says around a quote."""
+    title = _("Edit quote %(reference)s") % {"reference": quote.reference} if quote else _("New quote")
+    return {"title": title, "list_url": reverse("sales:quote-list"), "list_label": _("Quotes"), "document": quote}
+
+
+def _order_page(order: SalesOrder | None = None) -> dict:
+    title = _("Edit order %(number)s") % {"number": order.number} if order else _("New order")
+    return {"title": title, "list_url": reverse("sales:order-list"), "list_label": _("Orders"), "document": order}
+
+
+def _customer_or_chooser(request: HttpRequest, page: dict):
     """The account a new document is for (?account=), or the page that asks for it."""
     chooser = CustomerChoiceForm(request.GET or None)
     if request.GET.get("account") and chooser.is_valid():
         return chooser.cleaned_data["account"], None
-    return None, render(request, template, {"chooser": chooser})
+    return None, render(request, "sales/document_form.html", {"chooser": chooser, **page})
 
 
 def _document_editor(
@@ -233,7 +245,6 @@ def _document_editor(
     form: forms.ModelForm,
     lines: LineFormSet,
     save,
-    template: str,
     context: dict,
     success_message: str,
 ) -> HttpResponse:
@@ -250,7 +261,7 @@ def _document_editor(
         else:
             messages.success(request, success_message % {"name": document})
             return redirect(document)
-    return render(request, template, {"form": form, "lines": lines, **context})
+    return render(request, "sales/document_form.html", {"form": form, "lines": lines, **context})
 
 
 @staff_permission_required("sales.view_quote")
@@ -265,7 +276,7 @@ def quote_list(request: HttpRequest) -> HttpResponse:
 
 @staff_permission_required("sales.add_quote")
 def quote_create(request: HttpRequest) -> HttpResponse:
-    account, chooser = _customer_or_chooser(request, "sales/quote_form.html")
+    account, chooser = _customer_or_chooser(request, _quote_page())
     if account is None:
         return chooser
     opportunity = selectors.account_opportunity(account_id=account.pk, pk=request.GET.get("opportunity"))
@@ -281,8 +292,7 @@ def quote_create(request: HttpRequest) -> HttpResponse:
         form=QuoteForm(request.POST or None, initial=initial, account=account),
         lines=LineFormSet(request.POST or None, prefix="lines"),
         save=lambda values, lines: services.quote_create(actor=request.user, account=account, lines=lines, **values),
-        template="sales/quote_form.html",
-        context={"account": account},
+        context={"account": account, **_quote_page()},
         success_message=_("Quote %(name)s is saved as a draft."),
     )
 
@@ -298,8 +308,7 @@ def quote_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form=QuoteForm(request.POST or None, instance=quote, account=quote.account),
         lines=LineFormSet(request.POST or None, prefix="lines", initial=line_initial(quote.lines.all())),
         save=lambda values, lines: services.quote_update(actor=request.user, quote=quote, lines=lines, **values),
-        template="sales/quote_form.html",
-        context={"account": quote.account, "quote": quote},
+        context={"account": quote.account, **_quote_page(quote)},
         success_message=_("Quote %(name)s is saved."),
     )
 
@@ -377,7 +386,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 @staff_permission_required("sales.add_salesorder")
 def order_create(request: HttpRequest) -> HttpResponse:
-    account, chooser = _customer_or_chooser(request, "sales/order_form.html")
+    account, chooser = _customer_or_chooser(request, _order_page())
     if account is None:
         return chooser
     return _document_editor(
@@ -385,8 +394,7 @@ def order_create(request: HttpRequest) -> HttpResponse:
         form=OrderForm(request.POST or None, initial={"owner": request.user.pk, "currency": "SEK"}, account=account),
         lines=LineFormSet(request.POST or None, prefix="lines"),
         save=lambda values, lines: services.order_create(actor=request.user, account=account, lines=lines, **values),
-        template="sales/order_form.html",
-        context={"account": account},
+        context={"account": account, **_order_page()},
         success_message=_("Order %(name)s is saved as a draft."),
     )
 
@@ -402,8 +410,7 @@ def order_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form=OrderForm(request.POST or None, instance=order, account=order.account),
         lines=LineFormSet(request.POST or None, prefix="lines", initial=line_initial(order.lines.all())),
         save=lambda values, lines: services.order_update(actor=request.user, order=order, lines=lines, **values),
-        template="sales/order_form.html",
-        context={"account": order.account, "order": order},
+        context={"account": order.account, **_order_page(order)},
         success_message=_("Order %(name)s is saved."),
     )
 
