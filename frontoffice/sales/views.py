@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -249,19 +249,21 @@ def _document_editor(
     success_message: str,
 ) -> HttpResponse:
     """The head form and the lines formset of a quote or order: valid input goes to the service, errors come back."""
+    line_errors: list[str] = []
     if request.method == "POST" and form.is_valid() and lines.is_valid():
-        values = dict(form.cleaned_data)
         try:
-            document = save(values, lines.lines())
+            document = save(dict(form.cleaned_data), lines.lines())
         except ValidationError as error:
-            if hasattr(error, "error_dict") and "lines" in error.error_dict:
-                lines._non_form_errors = lines.error_class(error.error_dict.pop("lines"))
-            if not hasattr(error, "error_dict") or error.error_dict:
-                apply_service_error(form, error)
+            errors = error.message_dict if hasattr(error, "error_dict") else {NON_FIELD_ERRORS: error.messages}
+            line_errors = errors.pop("lines", [])
+            if errors:
+                apply_service_error(form, ValidationError(errors))
         else:
             messages.success(request, success_message % {"name": document})
             return redirect(document)
-    return render(request, "sales/document_form.html", {"form": form, "lines": lines, **context})
+    return render(
+        request, "sales/document_form.html", {"form": form, "lines": lines, "line_errors": line_errors, **context}
+    )
 
 
 @staff_permission_required("sales.view_quote")

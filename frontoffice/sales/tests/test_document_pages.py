@@ -226,3 +226,16 @@ def test_a_garbled_opportunity_in_the_link_is_ignored(client, sales, account):
     client.force_login(sales)
     response = client.get(reverse("sales:quote-create"), {"account": account.pk, "opportunity": "x1"})
     assert response.status_code == 200 and "For Kund AB" in response.content.decode()
+
+
+def test_the_services_refusals_show_on_the_lines_and_the_head(client, sales, account, monkeypatch):
+    from core.exceptions import ServiceError
+
+    def refuse(**values):
+        raise ServiceError({"lines": "Line 1: no longer sold.", "contact": "Not the customer's."})
+
+    monkeypatch.setattr(services, "quote_create", refuse)
+    client.force_login(sales)
+    data = {**_head(), **_formset([{"description": "x", "quantity": "1", "unit_price": "1", "tax_rate": "25"}])}
+    html = client.post(reverse("sales:quote-create") + f"?account={account.pk}", data).content.decode()
+    assert "Line 1: no longer sold." in html and "Not the customer&#x27;s." in html
