@@ -11,16 +11,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from core.lists import FilterForm
 from core.parties.models import Person
-from frontoffice.crm import selectors
 from frontoffice.crm.models import Account, ContactProfile
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -116,40 +113,6 @@ def contact_cells(person: Person, profile: ContactProfile | None = None) -> dict
         "email_consent": profile.email_consent,
         "phone_consent": profile.phone_consent,
     }
-
-
-# --- what the contact list selects ------------------------------------------------------
-
-CONTACT_ORDERINGS = {"last_name", "-last_name", "email", "-email", "organization__name", "-organization__name"}
-YES_NO = [("", _("Any")), ("yes", _("Yes")), ("no", _("No"))]
-
-
-class ContactFilterForm(FilterForm):
-    """Filters of the CRM's contact list; the export of contacts takes the same ones."""
-
-    email_consent = forms.ChoiceField(label=_("Agrees to e-mail"), choices=YES_NO, required=False)
-    phone_consent = forms.ChoiceField(label=_("Agrees to phone calls"), choices=YES_NO, required=False)
-
-
-def contact_selection(*, filters: dict[str, Any]) -> QuerySet[Person]:
-    """The contacts a filtered contact list shows, all of them, in its order."""
-    queryset = selectors.contact_list()
-    for word in (filters.get("q") or "").split()[:4]:
-        queryset = queryset.filter(
-            Q(first_name__icontains=word)
-            | Q(last_name__icontains=word)
-            | Q(email__icontains=word)
-            | Q(organization__name__icontains=word)
-        )
-    for channel in ("email_consent", "phone_consent"):
-        if filters.get(channel) in ("yes", "no"):
-            # People without a profile have agreed to nothing.
-            agreed = Q(**{f"crm_profile__{channel}": True})
-            queryset = queryset.filter(agreed if filters[channel] == "yes" else ~agreed)
-    ordering = filters.get("sort") or "last_name"
-    if ordering not in CONTACT_ORDERINGS:
-        ordering = "last_name"
-    return queryset.order_by(ordering, "last_name", "first_name", "pk")
 
 
 # --- files ------------------------------------------------------------------------------

@@ -104,3 +104,13 @@ class MergeForm(forms.Form):
         if cleaned.get("survivor") and cleaned.get("survivor") == cleaned.get("duplicate"):
             raise forms.ValidationError(_("Choose two different organizations."))
         return cleaned
+
+
+YES_NO_ANY = [("", _("Any")), ("yes", _("Yes")), ("no", _("No"))]
+
+
+class ContactFilterForm(FilterForm):
+    """Filters of the CRM's contact list; the export of contacts takes the same ones."""
+
+    email_consent = forms.ChoiceField(label=_("Agrees to e-mail"), choices=YES_NO_ANY, required=False)
+    phone_consent = forms.ChoiceField(label=_("Agrees to phone calls"), choices=YES_NO_ANY, required=False)

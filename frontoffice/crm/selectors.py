@@ -108,9 +108,34 @@ def activity_counts(*, user, now: datetime | None = None) -> dict[str, int]:
     return {bucket: activities_for(user=user, bucket=bucket, now=now).count() for bucket in BUCKETS}
 
 
-def contact_list() -> QuerySet[Person]:
-    """People of organizations that have an account, with their CRM profile and organization."""
-    return Person.objects.filter(organization__crm_account__isnull=False).select_related("crm_profile", "organization")
+CONTACT_ORDERINGS = {"last_name", "-last_name", "email", "-email", "organization__name", "-organization__name"}
+
+
+def contact_list(
+    *, search: str = "", email_consent: str = "", phone_consent: str = "", ordering: str = ""
+) -> QuerySet[Person]:
+    """People of organizations that have an account, with their CRM profile and organization.
+
+    `email_consent`/`phone_consent` are "yes" or "no" (people without a profile have agreed to nothing).
+    """
+    queryset = Person.objects.filter(organization__crm_account__isnull=False).select_related(
+        "crm_profile", "organization"
+    )
+    for word in search.split()[:4]:
+        queryset = queryset.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(email__icontains=word)
+            | Q(organization__name__icontains=word)
+        )
+    for channel, wanted in (("email_consent", email_consent), ("phone_consent", phone_consent)):
+        if wanted in ("yes", "no"):
+            agreed = Q(**{f"crm_profile__{channel}": True})
+            queryset = queryset.filter(agreed if wanted == "yes" else ~agreed)
+    if not ordering:
+        return queryset
+    ordering = ordering if ordering in CONTACT_ORDERINGS else "last_name"
+    return queryset.order_by(ordering, "last_name", "first_name", "pk")
 
 
 def activity_list() -> QuerySet[Activity]:

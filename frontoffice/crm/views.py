@@ -18,12 +18,12 @@ from core.forms import apply_service_error, save_form_with_service
 from core.lists import cleaned_filters, list_page
 from core.parties.models import Person
 from frontoffice.crm import exporting, import_tasks, importing, selectors, services
-from frontoffice.crm.exporting import ContactFilterForm
 from frontoffice.crm.forms import (
     AccountFilterForm,
     AccountForm,
     AccountOpenForm,
     ActivityForm,
+    ContactFilterForm,
     ContactProfileForm,
     MergeForm,
 )
@@ -183,11 +183,21 @@ def customers_merge(request: HttpRequest) -> HttpResponse:
 # --- contacts -----------------------------------------------------------------------------
 
 
+def _filtered_contacts(form: ContactFilterForm) -> QuerySet[Person]:
+    filters = cleaned_filters(form)
+    return selectors.contact_list(
+        search=filters.get("q") or "",
+        email_consent=filters.get("email_consent") or "",
+        phone_consent=filters.get("phone_consent") or "",
+        ordering=filters.get("sort") or "last_name",
+    )
+
+
 @staff_permission_required("crm.view_contactprofile")
 def contact_list(request: HttpRequest) -> HttpResponse:
     """People at the organizations that have an account, with their role and consent."""
     form = ContactFilterForm(request.GET)
-    queryset = exporting.contact_selection(filters=cleaned_filters(form))
+    queryset = _filtered_contacts(form)
     return list_page(request, template="crm/contact_list.html", queryset=queryset, filter_form=form)
 
 
@@ -218,7 +228,7 @@ def account_export(request: HttpRequest) -> StreamingHttpResponse | FileResponse
 def contact_export(request: HttpRequest) -> StreamingHttpResponse | FileResponse:
     """Every contact the list's current search and filters select, as CSV or XLSX."""
     file_format = _export_format(request)
-    queryset = exporting.contact_selection(filters=cleaned_filters(ContactFilterForm(request.GET)))
+    queryset = _filtered_contacts(ContactFilterForm(request.GET))
     return exporting.export_response(
         file_format=file_format,
         stem="contacts",

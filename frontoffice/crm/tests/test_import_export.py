@@ -587,3 +587,25 @@ def test_export_queries_do_not_grow_with_the_rows(client, sales, kind, file_form
     few = export_queries()
     add(90)
     assert export_queries() == few
+
+
+def test_the_contact_list_takes_the_same_queries_for_3_or_30_contacts(client, make_staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.parties.tests.factories import OrganizationFactory, PersonFactory
+    from frontoffice.crm import services as crm_services
+
+    sales = make_staff("Sales")
+    organization = OrganizationFactory(name="Räkna AB")
+    crm_services.account_open(actor=sales, organization=organization)
+    client.force_login(sales)
+    PersonFactory.create_batch(3, organization=organization)
+    client.get(reverse("crm:contact-list"))
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(reverse("crm:contact-list"), {"q": "Räkna"}).status_code == 200
+    PersonFactory.create_batch(27, organization=organization)
+    with CaptureQueriesContext(connection) as many:
+        html = client.get(reverse("crm:contact-list"), {"q": "Räkna"}).content.decode()
+    assert html.count("Räkna AB") >= 25
+    assert len(many) == len(few) <= 15
