@@ -828,18 +828,14 @@ class SalesOrderFilter(filters.FilterSet):
     def filter_queryset(self, queryset: QuerySet[SalesOrder]) -> QuerySet[SalesOrder]:
         values = self.form.cleaned_data
         account, owner = values.get("account"), values.get("owner")
-        orders = selectors.order_list(
+        return selectors.order_list(
             search=(values.get("search") or "").strip(),
             status=values.get("status") or "",
             account_id=account.pk if account else None,
             owner_id=owner.pk if owner else None,
+            invoice_status=values.get("invoice_status") or "",
+            delivery_status=values.get("delivery_status") or "",
         )
-        # The selector (and the staff list) has no invoicing or delivery filter; these narrow its list.
-        if values.get("invoice_status"):
-            orders = orders.filter(invoice_status=values["invoice_status"])
-        if values.get("delivery_status"):
-            orders = orders.filter(delivery_status=values["delivery_status"])
-        return orders
 
 
 class PricedDocumentViewSet(NoDeleteModelViewSet):

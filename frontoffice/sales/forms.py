@@ -252,6 +252,12 @@ class QuoteFilterForm(FilterForm):
 
 class OrderFilterForm(FilterForm):
     status = forms.ChoiceField(label=_("Status"), choices=[("", _("All")), *SalesOrder.Status.choices], required=False)
+    invoice_status = forms.ChoiceField(
+        label=_("Invoicing"), choices=[("", _("All")), *SalesOrder.InvoiceStatus.choices], required=False
+    )
+    delivery_status = forms.ChoiceField(
+        label=_("Delivery"), choices=[("", _("All")), *SalesOrder.DeliveryStatus.choices], required=False
+    )
 
 
 class SendQuoteForm(forms.Form):

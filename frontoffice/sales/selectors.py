@@ -231,9 +231,15 @@ def order_list(
     account_id: int | None = None,
     owner_id: int | None = None,
     organization_id: int | None = None,
+    invoice_status: str = "",
+    delivery_status: str = "",
     ordering: str = "-created_at",
 ) -> QuerySet[SalesOrder]:
     queryset = SalesOrder.objects.select_related("account__organization", "owner", "currency", "quote")
+    if invoice_status:
+        queryset = queryset.filter(invoice_status=invoice_status)
+    if delivery_status:
+        queryset = queryset.filter(delivery_status=delivery_status)
     if search:
         queryset = queryset.filter(
             Q(number__iexact=search)

@@ -381,7 +381,11 @@ def order_list(request: HttpRequest) -> HttpResponse:
     form = OrderFilterForm(request.GET)
     filters = cleaned_filters(form)
     queryset = selectors.order_list(
-        search=filters.get("q") or "", status=filters.get("status") or "", ordering=filters.get("sort") or ""
+        search=filters.get("q") or "",
+        status=filters.get("status") or "",
+        invoice_status=filters.get("invoice_status") or "",
+        delivery_status=filters.get("delivery_status") or "",
+        ordering=filters.get("sort") or "",
     )
     return list_page(request, template="sales/order_list.html", queryset=queryset, filter_form=form)
 

@@ -239,3 +239,17 @@ def test_the_services_refusals_show_on_the_lines_and_the_head(client, sales, acc
     data = {**_head(), **_formset([{"description": "x", "quantity": "1", "unit_price": "1", "tax_rate": "25"}])}
     html = client.post(reverse("sales:quote-create") + f"?account={account.pk}", data).content.decode()
     assert "Line 1: no longer sold." in html and "Not the customer&#x27;s." in html
+
+
+def test_orders_are_filtered_by_invoicing_and_delivery(client, sales, account):
+    line = [{"description": "x", "quantity": 1, "unit_price": 1, "tax_rate": 25}]
+    delivered = services.order_confirm(
+        actor=sales, order=services.order_create(actor=sales, account=account, lines=line)
+    )
+    waiting = services.order_create(actor=sales, account=account, lines=line)
+    services.order_record_back_office(order_id=delivered.pk, delivery_status="delivered")
+    client.force_login(sales)
+    html = client.get(reverse("sales:order-list"), {"delivery_status": "delivered"}).content.decode()
+    assert delivered.number in html and waiting.number not in html
+    html = client.get(reverse("sales:order-list"), {"invoice_status": "invoiced"}).content.decode()
+    assert delivered.number not in html and "Nothing matches these filters" in html
