@@ -14,5 +14,7 @@ urlpatterns = [
     path("v1/integration/", include("integration.bus.api_urls")),
     path("v1/crm/", include("frontoffice.crm.api_urls")),
     path("v1/sales/", include("frontoffice.sales.api_urls")),
+    path("v1/service/", include("frontoffice.service.api_urls")),
+    path("v1/service/", include("frontoffice.helpcenter.api_urls")),
     path("v1/customers/", include("integration.customer360.api_urls")),
 ]

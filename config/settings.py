@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "integration.customer360",
     "frontoffice.crm",
     "frontoffice.sales",
+    "frontoffice.service",
+    "frontoffice.helpcenter",
     "backoffice.finance",
     "backoffice.logistics",
 ]

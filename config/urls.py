@@ -25,9 +25,13 @@ urlpatterns = [
     path("app/integration/", include("integration.bus.urls")),
     path("app/crm/", include("frontoffice.crm.urls")),
     path("app/sales/", include("frontoffice.sales.urls")),
+    path("app/service/", include("frontoffice.service.urls")),
+    path("app/help/", include("frontoffice.helpcenter.urls")),
     path("app/customers/", include("integration.customer360.urls")),
     path("app/", include("core.urls")),
     path("portal/", include("frontoffice.sales.portal_urls")),
+    path("portal/", include("frontoffice.service.portal_urls")),
+    path("portal/help/", include("frontoffice.helpcenter.portal_urls")),
     path("portal/", include("core.portal_urls")),
     path("api/", include("config.api_urls")),
 ]

@@ -1,0 +1,3 @@
+"""The service API under /api/v1/service/: tickets."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Events customer service publishes: tickets opened and resolved, SLA breaches and customer ratings."""
