@@ -5,7 +5,8 @@ Groups and departments are created by a data migration; their permissions are
 An app that arrives later adds its grants to GRANTS below.
 
 A grant is "app_label.codename", "app_label.*" (every permission of the app)
-or "app_label.view_*" (every view permission of the app).
+or "app_label.view_*" (every view permission of the app); a grant starting
+with "!" takes rights away again ("!service.view_all_tickets").
 """
 
 from dataclasses import dataclass
@@ -58,7 +59,15 @@ _CRM_WORK = [
 _SEE_ORDERS = ["sales.view_salesorder", "sales.view_salesorderline", "sales.view_credithold"]
 
 GRANTS: dict[str, list[str]] = {
-    "customer-service": [*_SEE_KERNEL, *_KEEP_CUSTOMERS, *_CRM_WORK, *_SEE_ORDERS],
+    "customer-service": [
+        *_SEE_KERNEL,
+        *_KEEP_CUSTOMERS,
+        *_CRM_WORK,
+        *_SEE_ORDERS,
+        "service.*",
+        "!service.view_all_tickets",  # an agent sees the tickets of their queues and their own
+        "helpcenter.*",
+    ],
     "sales": [*_SEE_KERNEL, *_KEEP_CUSTOMERS, "crm.*", "sales.*"],
     "marketing": [
         *_SEE_KERNEL,
@@ -108,6 +117,8 @@ GRANTS: dict[str, list[str]] = {
         *_SEE_KERNEL,
         "crm.view_*",
         "sales.view_*",
+        "service.view_*",
+        "helpcenter.view_*",
         "accounts.view_user",
         "accounts.view_department",
         "audit.*",
@@ -137,8 +148,10 @@ def sync_department_permissions(*, apps=global_apps, using: str = DEFAULT_DB_ALI
         department_model.objects.using(using).get_or_create(
             code=spec.code, defaults={"group": group, "office": spec.office}
         )
-        wanted = {p.pk for grant in GRANTS.get(spec.code, []) for p in _resolve(grant, permission_model)}
-        group.permissions.set(wanted)
+        grants = GRANTS.get(spec.code, [])
+        wanted = {p.pk for grant in grants if not grant.startswith("!") for p in _resolve(grant, permission_model)}
+        unwanted = {p.pk for grant in grants if grant.startswith("!") for p in _resolve(grant[1:], permission_model)}
+        group.permissions.set(wanted - unwanted)
 
 
 def sync_after_migrate(sender, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
