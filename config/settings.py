@@ -261,6 +261,13 @@ MAILERS = {
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Kontor <no-reply@kontor.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Customer service: the address customers write to (replies thread back into tickets), the domain of the
+# Message-IDs Kontor gives its mail, how big an attachment may be, and how long a guest's ticket link works.
+SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="support@kontor.local")
+SERVICE_MAIL_DOMAIN = env.str("SERVICE_MAIL_DOMAIN", default=SUPPORT_EMAIL.rpartition("@")[2] or "kontor.local")
+SERVICE_ATTACHMENT_MAX_BYTES = env.int("SERVICE_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+SERVICE_GUEST_LINK_MAX_AGE = 60 * 60 * 24 * env.int("SERVICE_GUEST_LINK_MAX_AGE_DAYS", default=90)
+
 # --- REST API ----------------------------------------------------------------
 
 REST_FRAMEWORK = {

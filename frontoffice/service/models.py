@@ -1,6 +1,7 @@
 """Customer service: tickets and their conversation, queues, SLA policies on business calendars."""
 
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -9,6 +10,7 @@ from django.db import models
 from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Upper
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.parties.models import Organization, Person
@@ -284,9 +286,9 @@ class Ticket(models.Model):
         on_delete=models.PROTECT,
         related_name="merged_tickets",
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    last_activity_at = models.DateTimeField(_("last activity"), auto_now_add=True)
+    last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now, editable=False)
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
@@ -298,6 +300,9 @@ class Ticket(models.Model):
     first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
     resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
     sla_paused_at = models.DateTimeField(_("SLA paused since"), null=True, blank=True)
+    sla_paused_total = models.DurationField(
+        _("SLA paused"), default=timedelta, help_text=_("Business time the clocks stood still, before the last pause.")
+    )
     first_response_breached_at = models.DateTimeField(_("first response breached"), null=True, blank=True)
     resolution_breached_at = models.DateTimeField(_("resolution breached"), null=True, blank=True)
 
