@@ -1,0 +1,305 @@
+"""Reads of customer service: who may see which ticket, the agents' lists, the portal's lists, dashboards, reports."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from core.parties.models import Organization, Person
+from core.parties.selectors import person_for_portal_user
+from frontoffice.service.models import (
+    Attachment,
+    CannedResponse,
+    Category,
+    InboundMail,
+    Message,
+    Queue,
+    Ticket,
+)
+
+Status = Ticket.Status
+BREACHING_SOON = timedelta(hours=2)
+
+ORDERINGS = {
+    "activity": ("-last_activity_at", "-pk"),
+    "-activity": ("last_activity_at", "pk"),
+    "created": ("created_at", "pk"),
+    "-created": ("-created_at", "-pk"),
+    "priority": ("priority", "-last_activity_at", "-pk"),
+    "-priority": ("-priority", "-last_activity_at", "-pk"),
+    "due": (F("resolution_due_at").asc(nulls_last=True), "-pk"),
+    "-due": (F("resolution_due_at").desc(nulls_last=True), "-pk"),
+    "number": ("number",),
+    "-number": ("-number",),
+}
+
+
+# --- agents --------------------------------------------------------------------------------------------------
+
+
+def agent_queue_ids(*, user) -> list[int] | None:
+    """The queues an agent works (member or lead); None when they may see every queue."""
+    if user.has_perm("service.view_all_tickets"):
+        return None
+    return list(Queue.objects.filter(Q(members=user) | Q(lead=user)).values_list("pk", flat=True).distinct())
+
+
+def tickets_for_agent(*, user) -> QuerySet[Ticket]:
+    """Every ticket the agent may see: those of their queues and those assigned to them (all with the right)."""
+    tickets = Ticket.objects.all()
+    queue_ids = agent_queue_ids(user=user)
+    if queue_ids is None:
+        return tickets
+    return tickets.filter(Q(queue_id__in=queue_ids) | Q(assignee=user))
+
+
+def ticket_list(
+    *,
+    user,
+    search: str = "",
+    view: str = "",
+    status: str = "",
+    queue: Queue | None = None,
+    priority: int | None = None,
+    assignee: str = "",
+    ordering: str = "",
+    now: datetime | None = None,
+) -> QuerySet[Ticket]:
+    """The agent's ticket list with the rows' related records joined; `view` is one of the saved views."""
+    now = now or timezone.now()
+    tickets = tickets_for_agent(user=user).select_related("requester", "organization", "queue", "assignee")
+    if view == "mine":
+        tickets = tickets.filter(assignee=user, status__in=Ticket.ACTIVE_STATUSES)
+    elif view == "unassigned":
+        tickets = tickets.filter(assignee__isnull=True, status__in=Ticket.ACTIVE_STATUSES)
+    elif view == "breaching":
+        tickets = tickets.filter(breaching_filter(now))
+    elif view == "waiting":
+        tickets = tickets.filter(status=Status.PENDING_CUSTOMER)
+    elif view == "open":
+        tickets = tickets.filter(status__in=Ticket.ACTIVE_STATUSES)
+    if status:
+        tickets = tickets.filter(status=status)
+    if queue is not None:
+        tickets = tickets.filter(queue=queue)
+    if priority:
+        tickets = tickets.filter(priority=priority)
+    if assignee == "none":
+        tickets = tickets.filter(assignee__isnull=True)
+    elif assignee == "me":
+        tickets = tickets.filter(assignee=user)
+    if search:
+        tickets = tickets.filter(ticket_search(search))
+    return tickets.order_by(*ORDERINGS.get(ordering, ORDERINGS["activity"]))
+
+
+def ticket_search(text: str) -> Q:
+    """A ticket number (T-1234 or 1234), or words in the subject, the customer's or requester's name or e-mail."""
+    text = text.strip()
+    digits = text.upper().removeprefix("T-").removeprefix("#")
+    if digits.isdigit():
+        return Q(number=int(digits))
+    return (
+        Q(subject__icontains=text)
+        | Q(organization__name__icontains=text)
+        | Q(requester__email__icontains=text)
+        | Q(requester__last_name__icontains=text)
+    )
+
+
+def breaching_filter(now: datetime) -> Q:
+    """Running clocks due within BREACHING_SOON, or already past due."""
+    soon = now + BREACHING_SOON
+    running = Q(status__in=[Status.NEW, Status.OPEN], sla_paused_at__isnull=True)
+    return running & (
+        Q(first_response_at__isnull=True, first_response_due_at__lte=soon) | Q(resolution_due_at__lte=soon)
+    )
+
+
+def ticket_detail(*, user, number: int) -> Ticket:
+    """One ticket the agent may see, with its conversation (notes included) and files, in a fixed number of queries."""
+    return (
+        tickets_for_agent(user=user)
+        .select_related(
+            "requester__user", "organization", "queue__lead", "assignee", "category", "sla_policy", "merged_into"
+        )
+        .prefetch_related(
+            Prefetch(
+                "messages",
+                queryset=Message.objects.select_related("author_user", "author_person").prefetch_related("attachments"),
+            ),
+            Prefetch("attachments", queryset=Attachment.objects.filter(message__isnull=True)),
+            "cc",
+        )
+        .get(number=number)
+    )
+
+
+def customer_other_tickets(*, ticket: Ticket, limit: int = 8) -> list[Ticket]:
+    """The same customer's (or requester's) other recent tickets, for the side panel."""
+    if ticket.organization_id:
+        others = Ticket.objects.filter(organization_id=ticket.organization_id)
+    else:
+        others = Ticket.objects.filter(requester_id=ticket.requester_id)
+    return list(others.exclude(pk=ticket.pk).order_by("-created_at")[:limit])
+
+
+def canned_responses_for(*, ticket: Ticket) -> QuerySet[CannedResponse]:
+    return CannedResponse.objects.filter(Q(queue__isnull=True) | Q(queue_id=ticket.queue_id), is_active=True)
+
+
+def dashboard(*, user, now: datetime | None = None) -> dict[str, Any]:
+    """Counts by status, by queue and by SLA state over the tickets the user may see: three aggregate queries."""
+    now = now or timezone.now()
+    tickets = tickets_for_agent(user=user)
+    active = Q(status__in=Ticket.ACTIVE_STATUSES)
+    by_status = dict(tickets.order_by().values_list("status").annotate(n=Count("pk")))
+    sla = tickets.aggregate(
+        breached=Count(
+            "pk",
+            filter=active & (Q(first_response_breached_at__isnull=False) | Q(resolution_breached_at__isnull=False)),
+        ),
+        breaching=Count("pk", filter=breaching_filter(now) & Q(resolution_breached_at__isnull=True)),
+        paused=Count("pk", filter=Q(status__in=Ticket.PAUSED_STATUSES)),
+        unassigned=Count("pk", filter=active & Q(assignee__isnull=True)),
+        mine=Count("pk", filter=active & Q(assignee=user)),
+        no_policy=Count("pk", filter=active & Q(sla_policy__isnull=True)),
+    )
+    by_queue = list(
+        tickets.filter(active)
+        .order_by()
+        .values("queue_id", "queue__name")
+        .annotate(
+            open=Count("pk"),
+            unassigned=Count("pk", filter=Q(assignee__isnull=True)),
+            breached=Count(
+                "pk", filter=Q(resolution_breached_at__isnull=False) | Q(first_response_breached_at__isnull=False)
+            ),
+        )
+        .order_by("queue__name")
+    )
+    return {
+        "by_status": [(value, label, by_status.get(value, 0)) for value, label in Status.choices],
+        "sla": sla,
+        "by_queue": by_queue,
+    }
+
+
+def sla_report(*, user, date_from, date_to, group: str = "queue") -> list[dict[str, Any]]:
+    """SLA attainment and satisfaction of the tickets created in the period, per queue or per agent (one query)."""
+    key = {"queue": ("queue__name",), "agent": ("assignee__full_name", "assignee__email")}[group]
+    tickets = tickets_for_agent(user=user).filter(created_at__date__gte=date_from, created_at__date__lte=date_to)
+    responded = Q(first_response_at__isnull=False, first_response_due_at__isnull=False)
+    resolved = Q(resolved_at__isnull=False, resolution_due_at__isnull=False)
+    rows = (
+        tickets.order_by()
+        .values(*key)
+        .annotate(
+            tickets=Count("pk"),
+            responded=Count("pk", filter=responded),
+            response_met=Count("pk", filter=responded & Q(first_response_at__lte=F("first_response_due_at"))),
+            resolved=Count("pk", filter=resolved),
+            resolution_met=Count("pk", filter=resolved & Q(resolved_at__lte=F("resolution_due_at"))),
+            breached=Count(
+                "pk", filter=Q(first_response_breached_at__isnull=False) | Q(resolution_breached_at__isnull=False)
+            ),
+            csat=Avg("csat_rating"),
+            rated=Count("csat_rating"),
+        )
+        .order_by(*key)
+    )
+    result = []
+    for row in rows:
+        row["name"] = row.get("queue__name") or row.get("assignee__full_name") or row.get("assignee__email") or ""
+        row["response_rate"] = _rate(row["response_met"], row["responded"])
+        row["resolution_rate"] = _rate(row["resolution_met"], row["resolved"])
+        result.append(row)
+    return result
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def customer_ticket_summary(*, organization_id: int) -> dict[str, Any]:
+    """For the 360 header: how many tickets are open and the latest few (two queries)."""
+    tickets = Ticket.objects.filter(organization_id=organization_id)
+    return {
+        "open_tickets": tickets.filter(status__in=Ticket.ACTIVE_STATUSES).count(),
+        "recent_tickets": list(tickets.order_by("-created_at")[:5]),
+    }
+
+
+def inbound_failures(*, limit: int = 20) -> QuerySet[InboundMail]:
+    return InboundMail.objects.filter(outcome=InboundMail.Outcome.FAILED).order_by("-received_at")[:limit]
+
+
+# --- customers -----------------------------------------------------------------------------------------------
+
+
+def tickets_for_person(person: Person | None) -> QuerySet[Ticket]:
+    """The tickets a customer's person may see: the organization's, or only their own (requested or copied),
+    as the organization decides."""
+    if person is None or not person.is_active:
+        return Ticket.objects.none()
+    own = Q(requester=person) | Q(Exists(Ticket.cc.through.objects.filter(ticket=OuterRef("pk"), person=person)))
+    if person.organization_id and person.organization.portal_visibility == Organization.PortalVisibility.ORGANIZATION:
+        return Ticket.objects.filter(Q(organization_id=person.organization_id) | own)
+    return Ticket.objects.filter(own)
+
+
+def tickets_for_customer(*, user) -> QuerySet[Ticket]:
+    return tickets_for_person(person_for_portal_user(user=user))
+
+
+def portal_ticket_list(*, user, status: str = "", search: str = "") -> QuerySet[Ticket]:
+    tickets = tickets_for_customer(user=user).select_related("requester")
+    if status == "open":
+        tickets = tickets.filter(status__in=Ticket.ACTIVE_STATUSES)
+    elif status == "closed":
+        tickets = tickets.filter(status__in=Ticket.DONE_STATUSES)
+    if search:
+        tickets = tickets.filter(
+            ticket_search(search)
+            if search.strip().upper().removeprefix("T-").isdigit()
+            else Q(subject__icontains=search)
+        )
+    return tickets.order_by("-last_activity_at", "-pk")
+
+
+def public_conversation(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Tickets with only what a customer may read: public replies and their files (internal notes never)."""
+    return tickets.select_related("requester", "organization", "queue", "category", "assignee").prefetch_related(
+        Prefetch(
+            "messages",
+            queryset=Message.objects.filter(kind=Message.Kind.REPLY)
+            .select_related("author_user", "author_person")
+            .prefetch_related("attachments"),
+            to_attr="public_messages",
+        ),
+        "cc",
+    )
+
+
+def portal_ticket(*, user, number: int) -> Ticket:
+    """A ticket the customer may see, with its public conversation; DoesNotExist (→ 404) for anything else."""
+    return public_conversation(tickets_for_customer(user=user)).get(number=number)
+
+
+def portal_categories() -> QuerySet[Category]:
+    return Category.objects.filter(is_active=True, queue__is_active=True).order_by("name")
+
+
+def attachment_for_customer(*, user, pk: int) -> Attachment:
+    """A file on a ticket the customer may see, and never one on an internal note."""
+    return (
+        Attachment.objects.select_related("ticket")
+        .filter(ticket__in=tickets_for_customer(user=user))
+        .exclude(message__kind=Message.Kind.NOTE)
+        .get(pk=pk)
+    )
+
+
+def attachment_for_agent(*, user, pk: int) -> Attachment:
+    return Attachment.objects.select_related("ticket").filter(ticket__in=tickets_for_agent(user=user)).get(pk=pk)
