@@ -261,7 +261,7 @@ def _created_payload(ticket: Ticket) -> dict[str, Any]:
         "requester_id": ticket.requester_id,
         "queue": ticket.queue.name,
         "category": ticket.category.name if ticket.category else "",
-        "priority": Priority(ticket.priority).label,
+        "priority": Priority(ticket.priority).name.lower(),
         "source": ticket.source,
         "created_at": ticket.created_at.isoformat(),
     }
@@ -727,7 +727,7 @@ def _breach(pk: int, target: str, now: datetime) -> int:
             "target": target,
             "due_at": due.isoformat(),
             "breached_at": now.isoformat(),
-            "priority": Priority(ticket.priority).label,
+            "priority": Priority(ticket.priority).name.lower(),
         },
         aggregate=ticket,
     )
