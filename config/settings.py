@@ -309,6 +309,11 @@ SPECTACULAR_SETTINGS = {
         "SalesOrderInvoiceStatusEnum": "frontoffice.sales.models.SalesOrder.InvoiceStatus",
         "SalesOrderDeliveryStatusEnum": "frontoffice.sales.models.SalesOrder.DeliveryStatus",
         "TaxRoundingEnum": "frontoffice.sales.models.PricedDocument.TaxRounding",
+        "TicketStatusEnum": "frontoffice.service.models.Ticket.Status",
+        "TicketReplyStatusEnum": "frontoffice.service.api.REPLY_STATUSES",
+        "TicketSourceEnum": "frontoffice.service.models.Ticket.Source",
+        "TicketStaffSourceEnum": "frontoffice.service.api.STAFF_SOURCES",
+        "TicketPriorityEnum": "frontoffice.service.api.PRIORITY_CHOICES",
     },
 }
 
@@ -342,6 +347,7 @@ CELERY_BEAT_SCHEDULE = {
     "bus-sweep": {"task": "integration.bus.tasks.sweep", "schedule": env.float("BUS_SWEEP_SECONDS", default=5.0)},
     "bus-purge": {"task": "integration.bus.tasks.purge", "schedule": 3600.0},
     "crm-activity-reminders": {"task": "frontoffice.crm.tasks.send_activity_reminders", "schedule": 60.0},
+    "service-sla-breaches": {"task": "frontoffice.service.tasks.check_sla_breaches", "schedule": 60.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / ".celerybeat-schedule"))
 

@@ -8,4 +8,38 @@ class ServiceConfig(AppConfig):
     verbose_name = _("Customer service")
 
     def ready(self) -> None:
-        from frontoffice.service import events  # noqa: F401  (declares the events service publishes)
+        from core import demo
+        from core.navigation import NavItem, register
+        from core.notifications.kinds import KINDS
+
+        register(
+            NavItem(
+                _("Support"),
+                "service:dashboard",
+                "headset",
+                "front",
+                "service.view_ticket",
+                order=1,
+                match="/app/service/$",
+            ),
+            NavItem(
+                _("Tickets"),
+                "service:ticket-list",
+                "inbox",
+                "front",
+                "service.view_ticket",
+                order=1,
+                match="/app/service/tickets/",
+            ),
+            NavItem(_("SLA report"), "service:sla-report", "stopwatch", "front", "service.view_ticket", order=2),
+        )
+        KINDS["service.ticket_assigned"] = _("A ticket was assigned to you")
+        KINDS["service.customer_replied"] = _("A customer answered or reopened your ticket")
+        KINDS["service.sla_breached"] = _("A ticket you lead or hold missed its SLA target")
+        demo.register("service", _seed_demo)
+
+
+def _seed_demo(admin) -> str:
+    from frontoffice.service.demo import seed
+
+    return seed(admin)

@@ -32,6 +32,22 @@
     updateBulk(form);
   });
 
+  // A canned response fills the reply box with the ticket's values (the server fills the placeholders).
+  document.addEventListener("change", function (event) {
+    var select = event.target.closest("select[data-canned-url]");
+    if (!select || !select.value) return;
+    var url = select.dataset.cannedUrl.replace(/\/0\/$/, "/" + encodeURIComponent(select.value) + "/");
+    var box = document.querySelector(select.dataset.cannedTarget || "#id_body");
+    fetch(url, { credentials: "same-origin" }).then(function (response) {
+      return response.ok ? response.text() : Promise.reject(response.status);
+    }).then(function (text) {
+      if (!box) return;
+      box.value = box.value ? box.value.replace(/\s*$/, "") + "\n\n" + text : text;
+      box.focus();
+      select.value = "";
+    });
+  });
+
   // Destructive actions say what will happen and ask first.
   document.addEventListener("click", function (event) {
     var trigger = event.target.closest("[data-confirm]");

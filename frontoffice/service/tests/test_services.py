@@ -66,14 +66,14 @@ def test_a_ticket_needs_a_subject_and_a_queue():
 
 
 def test_round_robin_assignment_takes_turns(make_staff):
-    first, second = make_staff("customer-service"), make_staff("customer-service")
+    first, second = make_staff("Customer Service"), make_staff("Customer Service")
     queue = QueueFactory(assignment=Queue.Assignment.ROUND_ROBIN, members=[first, second])
     assignees = [make_ticket(queue=queue).assignee for _ in range(3)]
     assert assignees == [first, second, first]
 
 
 def test_least_open_assignment_picks_the_least_busy(make_staff):
-    busy, idle = make_staff("customer-service"), make_staff("customer-service")
+    busy, idle = make_staff("Customer Service"), make_staff("Customer Service")
     queue = QueueFactory(assignment=Queue.Assignment.LEAST_OPEN, members=[busy, idle])
     ticket = make_ticket(queue=queue)
     services.ticket_assign(ticket=ticket, assignee=busy, actor=busy)
@@ -83,7 +83,7 @@ def test_least_open_assignment_picks_the_least_busy(make_staff):
 def test_first_agent_reply_stops_the_response_clock_and_mails_the_customer(
     make_staff, django_capture_on_commit_callbacks
 ):
-    agent = make_staff("customer-service")
+    agent = make_staff("Customer Service")
     ticket = make_ticket()
     outbox_mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -97,7 +97,7 @@ def test_first_agent_reply_stops_the_response_clock_and_mails_the_customer(
 
 
 def test_internal_notes_reach_no_customer(make_staff, django_capture_on_commit_callbacks):
-    agent = make_staff("customer-service")
+    agent = make_staff("Customer Service")
     ticket = make_ticket()
     outbox_mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -110,7 +110,7 @@ def test_internal_notes_reach_no_customer(make_staff, django_capture_on_commit_c
 
 
 def test_customer_reply_reopens_a_ticket_waiting_on_them(make_staff):
-    agent = make_staff("customer-service")
+    agent = make_staff("Customer Service")
     ticket = make_ticket()
     services.ticket_reply(ticket=ticket, body="Which model?", author=agent, new_status=Ticket.Status.PENDING_CUSTOMER)
     ticket.refresh_from_db()
@@ -122,7 +122,7 @@ def test_customer_reply_reopens_a_ticket_waiting_on_them(make_staff):
 
 def test_waiting_on_the_customer_pauses_the_clock_in_business_time(make_staff):
     SlaPolicyFactory(priority=Priority.NORMAL)
-    agent = make_staff("customer-service")
+    agent = make_staff("Customer Service")
     ticket = make_ticket()
     due = ticket.resolution_due_at
     monday_9 = datetime(2026, 11, 23, 8, tzinfo=UTC)  # 09:00 Stockholm
@@ -141,7 +141,7 @@ def test_waiting_on_the_customer_pauses_the_clock_in_business_time(make_staff):
 
 
 def test_status_rules_and_resolution_event(make_staff, django_capture_on_commit_callbacks):
-    agent = make_staff("customer-service")
+    agent = make_staff("Customer Service")
     ticket = make_ticket()
     with django_capture_on_commit_callbacks(execute=True):
         services.ticket_set_status(ticket=ticket, status=Ticket.Status.RESOLVED, actor=agent)
@@ -163,7 +163,7 @@ def test_rating_needs_a_resolved_ticket_and_a_valid_score(make_staff):
     ticket = make_ticket()
     with pytest.raises(ServiceError):
         services.ticket_rate(ticket=ticket, rating=5)
-    services.ticket_set_status(ticket=ticket, status=Ticket.Status.RESOLVED, actor=make_staff("customer-service"))
+    services.ticket_set_status(ticket=ticket, status=Ticket.Status.RESOLVED, actor=make_staff("Customer Service"))
     with pytest.raises(ServiceError) as error:
         services.ticket_rate(ticket=ticket, rating=9)
     assert "rating" in error.value.message_dict
@@ -174,7 +174,7 @@ def test_rating_needs_a_resolved_ticket_and_a_valid_score(make_staff):
 
 
 def test_breach_check_marks_escalates_and_publishes_once(make_staff):
-    lead = make_staff("customer-service")
+    lead = make_staff("Customer Service")
     SlaPolicyFactory(priority=Priority.NORMAL, first_response_minutes=60, resolution_minutes=120)
     ticket = make_ticket(queue=QueueFactory(lead=lead))
     later = ticket.first_response_due_at + timedelta(minutes=1)
@@ -192,13 +192,13 @@ def test_paused_tickets_do_not_breach(make_staff):
     SlaPolicyFactory(priority=Priority.NORMAL, first_response_minutes=60, resolution_minutes=120)
     ticket = make_ticket()
     services.ticket_set_status(
-        ticket=ticket, status=Ticket.Status.PENDING_THIRD_PARTY, actor=make_staff("customer-service")
+        ticket=ticket, status=Ticket.Status.PENDING_THIRD_PARTY, actor=make_staff("Customer Service")
     )
     assert services.sla_check_breaches(now=timezone.now() + timedelta(days=30)) == 0
 
 
 def test_merge_moves_the_conversation_and_closes_the_duplicate(make_staff):
-    agent = make_staff("customer-service")
+    agent = make_staff("Customer Service")
     organization = OrganizationFactory()
     first = make_ticket(requester=PersonFactory(organization=organization))
     second = make_ticket(requester=PersonFactory(organization=organization))
@@ -212,7 +212,7 @@ def test_merge_moves_the_conversation_and_closes_the_duplicate(make_staff):
 
 
 def test_canned_response_fills_placeholders(make_staff):
-    agent = make_staff("customer-service", full_name="Alva Agent")
+    agent = make_staff("Customer Service", full_name="Alva Agent")
     ticket = make_ticket()
     text = services.canned_render(response=CannedResponseFactory(), ticket=ticket, agent=agent)
     assert ticket.reference in text and "Alva Agent" in text and ticket.requester.full_name in text

@@ -1,0 +1,240 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from core.parties.tests.factories import OrganizationFactory, PersonFactory
+from frontoffice.service.models import Message, Ticket, TimeEntry
+from frontoffice.service.tests.factories import CannedResponseFactory, QueueFactory, SlaPolicyFactory, make_ticket
+
+pytestmark = pytest.mark.django_db
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+
+
+@pytest.fixture
+def agent(make_staff):
+    return make_staff("Customer Service", full_name="Alva Agent")
+
+
+@pytest.fixture
+def queue(agent):
+    return QueueFactory(is_default=True, members=[agent])
+
+
+def signed_in(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_agent_sees_the_dashboard_and_their_queues_tickets(client, agent, queue):
+    mine = make_ticket(queue=queue, subject="Mine to see")
+    other = make_ticket(queue=QueueFactory(), subject="Somebody else's")
+    signed_in(client, agent)
+    assert client.get(reverse("service:dashboard")).status_code == 200
+    page = client.get(reverse("service:ticket-list")).content.decode()
+    assert mine.subject in page and other.subject not in page
+    assert client.get(other.get_absolute_url()).status_code == 404
+    assert client.get(mine.get_absolute_url()).status_code == 200
+
+
+def test_management_sees_every_queue(client, make_staff, queue):
+    ticket = make_ticket(queue=QueueFactory())
+    signed_in(client, make_staff("Management"))
+    assert client.get(ticket.get_absolute_url()).status_code == 200
+
+
+def test_sales_may_not_open_tickets(client, make_staff, queue):
+    ticket = make_ticket(queue=queue)
+    signed_in(client, make_staff("Sales"))
+    assert client.get(reverse("service:ticket-list")).status_code == 403
+    assert client.get(ticket.get_absolute_url()).status_code == 403
+
+
+def test_list_views_and_search(client, agent, queue):
+    waiting = make_ticket(queue=queue, subject="Waiting one")
+    Ticket.objects.filter(pk=waiting.pk).update(status=Ticket.Status.PENDING_CUSTOMER)
+    make_ticket(queue=queue, subject="Fresh one")
+    signed_in(client, agent)
+    page = client.get(reverse("service:ticket-list"), {"view": "waiting"}).content.decode()
+    assert "Waiting one" in page and "Fresh one" not in page
+    page = client.get(reverse("service:ticket-list"), {"q": waiting.reference}).content.decode()
+    assert "Waiting one" in page and "Fresh one" not in page
+    page = client.get(reverse("service:ticket-list"), {"q": "nothing like this"}).content.decode()
+    assert "Nothing matches these filters" in page
+
+
+def test_list_query_count_does_not_grow_with_rows(client, agent, queue):
+    signed_in(client, agent)
+    make_ticket(queue=queue)
+    url = reverse("service:ticket-list")
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for _ in range(12):
+        make_ticket(queue=queue, requester=PersonFactory())
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(many) == len(few)
+    assert len(many) <= 10
+
+
+def test_detail_query_count_does_not_grow_with_messages(client, agent, queue):
+    from frontoffice.service import services
+
+    signed_in(client, agent)
+    ticket = make_ticket(queue=queue)
+    client.get(ticket.get_absolute_url())
+    with CaptureQueriesContext(connection) as few:
+        client.get(ticket.get_absolute_url())
+    for index in range(4):
+        services.ticket_reply(ticket=ticket, body=f"Answer {index}", author=agent)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(ticket.get_absolute_url())
+    assert response.status_code == 200
+    assert len(many) == len(few)
+
+
+def test_reply_note_and_status_from_the_ticket_page(client, agent, queue):
+    ticket = make_ticket(queue=queue)
+    signed_in(client, agent)
+    response = client.post(
+        reverse("service:ticket-reply", args=[ticket.number]),
+        {"body": "Try the other tray.", "new_status": "pending-customer"},
+    )
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.PENDING_CUSTOMER and ticket.first_response_at
+    client.post(reverse("service:ticket-reply", args=[ticket.number]), {"body": "Grumpy", "internal": "on"})
+    assert ticket.messages.filter(kind=Message.Kind.NOTE, body="Grumpy").exists()
+    client.post(reverse("service:ticket-status", args=[ticket.number]), {"status": "resolved"})
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.RESOLVED
+
+
+def test_empty_reply_and_bad_file_change_nothing(client, agent, queue):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    ticket = make_ticket(queue=queue)
+    signed_in(client, agent)
+    response = client.post(reverse("service:ticket-reply", args=[ticket.number]), {"body": ""})
+    assert response.status_code == 400
+    svg = SimpleUploadedFile("x.svg", b"<svg onload=alert(1)></svg>", content_type="image/svg+xml")
+    response = client.post(
+        reverse("service:ticket-reply", args=[ticket.number]), {"body": "see file", "attachments": svg}
+    )
+    assert response.status_code == 400
+    assert "not a file type we accept" in response.content.decode()
+    assert ticket.messages.count() == 1
+
+
+def test_refused_status_change_shows_a_message(client, agent, queue):
+    ticket = make_ticket(queue=queue)
+    signed_in(client, agent)
+    client.post(reverse("service:ticket-status", args=[ticket.number]), {"status": "closed"})
+    response = client.post(
+        reverse("service:ticket-status", args=[ticket.number]), {"status": "pending-customer"}, follow=True
+    )
+    assert "cannot become" in response.content.decode()
+
+
+def test_edit_assign_time_and_merge(client, agent, queue, make_staff):
+    other_agent = make_staff("Customer Service")
+    organization = OrganizationFactory()
+    ticket = make_ticket(queue=queue, requester=PersonFactory(organization=organization))
+    duplicate = make_ticket(queue=queue, requester=PersonFactory(organization=organization))
+    signed_in(client, agent)
+    client.post(
+        reverse("service:ticket-edit", args=[ticket.number]),
+        {"priority": 3, "queue": queue.pk, "assignee": other_agent.pk, "tags": "printer, Paper"},
+    )
+    ticket.refresh_from_db()
+    assert ticket.priority == 3 and ticket.assignee == other_agent and ticket.tags == ["paper", "printer"]
+    client.post(
+        reverse("service:ticket-time", args=[ticket.number]),
+        {"minutes": 15, "billable": "on", "worked_on": "2026-11-27"},
+    )
+    assert TimeEntry.objects.get(ticket=ticket).minutes == 15
+    response = client.post(reverse("service:ticket-merge", args=[duplicate.number]), {"target": ticket.reference})
+    assert response.url == ticket.get_absolute_url()
+    duplicate.refresh_from_db()
+    assert duplicate.merged_into == ticket
+
+
+def test_bulk_assign_and_close(client, agent, queue):
+    tickets = [make_ticket(queue=queue) for _ in range(3)]
+    signed_in(client, agent)
+    client.post(
+        reverse("service:ticket-bulk"),
+        {"tickets": [t.number for t in tickets[:2]], "assignee": agent.pk, "status": "closed"},
+    )
+    assert Ticket.objects.filter(assignee=agent, status="closed").count() == 2
+    assert Ticket.objects.get(pk=tickets[2].pk).status == "new"
+
+
+def test_canned_response_is_filled_for_the_ticket(client, agent, queue):
+    ticket = make_ticket(queue=queue)
+    canned = CannedResponseFactory(queue=queue)
+    signed_in(client, agent)
+    text = client.get(reverse("service:canned-fill", args=[ticket.number, canned.pk])).content.decode()
+    assert ticket.reference in text and "Alva Agent" in text
+
+
+def test_agent_logs_a_phone_ticket(client, agent, queue):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    person = PersonFactory()
+    signed_in(client, agent)
+    response = client.post(
+        reverse("service:ticket-create"),
+        {
+            "requester": person.pk,
+            "subject": "Called about the invoice",
+            "description": "Wants a copy",
+            "priority": 2,
+            "source": "phone",
+            "attachments": SimpleUploadedFile("note.txt", b"plain words", content_type="text/plain"),
+        },
+    )
+    ticket = Ticket.objects.get(subject="Called about the invoice")
+    assert response.url == ticket.get_absolute_url()
+    assert ticket.source == "phone" and ticket.queue == queue
+    assert ticket.attachments.get().content_type == "text/plain"
+
+
+def test_attachments_only_for_agents_who_see_the_ticket(client, agent, queue, make_staff):
+    from frontoffice.service.attachments import check
+
+    ticket = make_ticket(queue=queue, attachments=[check(name="<b>x</b>.png", content=PNG)])
+    attachment = ticket.attachments.get()
+    signed_in(client, agent)
+    response = client.get(reverse("service:attachment", args=[attachment.pk]))
+    assert response.status_code == 200
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response["Content-Security-Policy"]
+    signed_in(client, make_staff("Customer Service"))  # in no queue
+    assert client.get(reverse("service:attachment", args=[attachment.pk])).status_code == 404
+
+
+def test_xss_in_subject_and_body_is_inert(client, agent, queue):
+    ticket = make_ticket(queue=queue, subject="<script>alert(1)</script>", description="<img src=x onerror=alert(2)>")
+    signed_in(client, agent)
+    page = client.get(ticket.get_absolute_url()).content.decode()
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img src=x onerror" not in page
+
+
+def test_sla_report_and_csv(client, agent, queue):
+    SlaPolicyFactory()
+    make_ticket(queue=queue)
+    signed_in(client, agent)
+    page = client.get(reverse("service:sla-report"))
+    assert page.status_code == 200 and queue.name in page.content.decode()
+    csv_response = client.get(
+        reverse("service:sla-report"),
+        {"date_from": "2020-01-01", "date_to": "2030-01-01", "group": "agent", "format": "csv"},
+    )
+    assert csv_response["Content-Type"].startswith("text/csv")
+    bad = client.get(
+        reverse("service:sla-report"), {"date_from": "2026-02-01", "date_to": "2026-01-01", "group": "queue"}
+    )
+    assert "before the start date" in bad.content.decode()
