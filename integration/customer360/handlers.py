@@ -159,3 +159,57 @@ def shipment_delivered(event: "ReceivedEvent") -> None:
         title=_shipment_title(event),
         required_permission="sales.view_salesorder",
     )
+
+
+def _ticket_record(event: "ReceivedEvent", title: str) -> None:
+    """Tickets from someone with no organization (an unknown e-mail sender) belong to no customer's timeline."""
+    payload = event.payload
+    if payload.get("organization_id") is None:
+        return
+    _record(
+        event,
+        office="front",
+        title=title,
+        url=reverse("service:ticket-detail", args=[payload["reference"].removeprefix("T-")]),
+        required_permission="service.view_ticket",
+    )
+
+
+@subscribe("service.ticket_created")
+def ticket_created(event: "ReceivedEvent") -> None:
+    payload = event.payload
+    _ticket_record(
+        event,
+        _("Ticket %(reference)s opened: %(subject)s")
+        % {"reference": payload["reference"], "subject": payload["subject"]},
+    )
+
+
+@subscribe("service.ticket_resolved")
+def ticket_resolved(event: "ReceivedEvent") -> None:
+    payload = event.payload
+    _ticket_record(
+        event,
+        _("Ticket %(reference)s resolved: %(subject)s")
+        % {"reference": payload["reference"], "subject": payload["subject"]},
+    )
+
+
+@subscribe("service.sla_breached")
+def sla_breached(event: "ReceivedEvent") -> None:
+    payload = event.payload
+    target = _("first response") if payload["target"] == "first_response" else _("resolution")
+    _ticket_record(
+        event,
+        _("Ticket %(reference)s missed its %(target)s target") % {"reference": payload["reference"], "target": target},
+    )
+
+
+@subscribe("service.csat_received")
+def csat_received(event: "ReceivedEvent") -> None:
+    payload = event.payload
+    _ticket_record(
+        event,
+        _("Rated ticket %(reference)s %(rating)s of 5")
+        % {"reference": payload["reference"], "rating": payload["rating"]},
+    )

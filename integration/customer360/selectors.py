@@ -10,6 +10,7 @@ from core.parties.models import Organization
 from core.parties.selectors import organization_people
 from frontoffice.crm import selectors as crm_selectors
 from frontoffice.sales import selectors as sales_selectors
+from frontoffice.service import selectors as service_selectors
 from integration.customer360.models import TimelineEntry
 
 
@@ -72,6 +73,8 @@ def customer_header(*, user, organization: Organization) -> dict[str, Any]:
             header["open_orders"] = summary["open_orders"]
     if user.has_perm("sales.view_credithold"):
         header["credit_hold"] = sales_selectors.credit_hold_for(organization_id=organization.pk)
-    # Balance due (finance), open tickets (service) and contracts (legal) join here as those apps arrive.
-    header["pending_slots"] = [_("Balance due"), _("Open tickets"), _("Contracts")]
+    if user.has_perm("service.view_ticket"):
+        header["tickets"] = service_selectors.customer_ticket_summary(organization_id=organization.pk)
+    # Balance due (finance) and contracts (legal) join here as those apps arrive.
+    header["pending_slots"] = [_("Balance due"), _("Contracts")]
     return header

@@ -199,3 +199,48 @@ def test_timeline_rows_markup_escaped_local_time_and_swedish(client, make_staff,
         client.post("/i18n/setlang/", {"language": "sv", "next": "/app/"})
         html = client.get(url).content.decode()
     assert "2026-01-03 00:30" in html
+
+
+def test_ticket_events_reach_the_timeline_for_service_not_for_sales(client, make_staff):
+    from core.parties.tests.factories import PersonFactory
+    from frontoffice.service import services as service
+    from frontoffice.service.tests.factories import default_queue
+
+    agent = make_staff("Customer Service")
+    organization = OrganizationFactory()
+    ticket = service.ticket_open(
+        requester=PersonFactory(organization=organization),
+        subject="Broken zip",
+        description="It broke",
+        source="portal",
+        queue=default_queue(),
+    )
+    service.ticket_set_status(ticket=ticket, status="resolved", actor=agent)
+    service.ticket_rate(ticket=ticket, rating=5)
+    _deliver_all()
+    titles = set(TimelineEntry.objects.filter(organization=organization).values_list("title", flat=True))
+    assert titles == {
+        f"Ticket {ticket.reference} opened: Broken zip",
+        f"Ticket {ticket.reference} resolved: Broken zip",
+        f"Rated ticket {ticket.reference} 5 of 5",
+    }
+    url = reverse("customer360:customer", args=[organization.pk])
+    client.force_login(agent)
+    page = client.get(url).content.decode()
+    assert "opened: Broken zip" in page and "Open tickets" in page
+    client.force_login(make_staff("Sales"))
+    page = client.get(url).content.decode()
+    assert "Broken zip" not in page and "Open tickets" not in page
+
+
+def test_tickets_without_a_customer_stay_off_every_timeline():
+    from core.parties.tests.factories import PersonFactory
+    from frontoffice.service import services as service
+    from frontoffice.service.tests.factories import default_queue
+
+    service.ticket_open(
+        requester=PersonFactory(organization=None), subject="Hi", description="?", source="email", queue=default_queue()
+    )
+    _deliver_all()
+    assert not TimelineEntry.objects.exists()
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"done"}
