@@ -2,12 +2,22 @@
 
 from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
 
 from core import health, mail
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=5, retry_backoff_max=300, max_retries=8)
+class MailTask(Task):
+    """A mail task that, when it finally fails (retries used up, or an error no retry mends), keeps the mail
+    as a FailedMail an admin sees and can send again: e-mail never fails silently."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        from core.notifications.services import mail_failure_record
+
+        mail_failure_record(kwargs=dict(kwargs), error=f"{type(exc).__name__}: {exc}")
+
+
+@shared_task(base=MailTask, autoretry_for=(OSError,), retry_backoff=5, retry_backoff_max=300, max_retries=8)
 def send_templated_mail(
     *,
     template: str,

@@ -99,6 +99,8 @@ GRANTS: dict[str, list[str]] = {
         "bus.view_outboxevent",
         "bus.view_delivery",
         "bus.change_delivery",  # retry and discard dead letters
+        "notifications.view_failedmail",
+        "notifications.change_failedmail",  # send failed e-mail again
     ],
     "logistics": [
         *_SEE_KERNEL,

@@ -52,3 +52,26 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.kind}"
+
+
+class FailedMail(models.Model):
+    """An e-mail that could not be sent after every retry: kept with its error, shown to admins, resendable."""
+
+    template = models.CharField(_("template"), max_length=200)
+    to = models.JSONField(_("to"), default=list)
+    context = models.JSONField(_("content"), default=dict)
+    options = models.JSONField(_("options"), default=dict, help_text=_("Language, headers, Reply-To."))
+    error = models.TextField(_("error"))
+    failed_at = models.DateTimeField(_("failed"), auto_now_add=True)
+    resent_at = models.DateTimeField(_("sent again"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("failed e-mail")
+        verbose_name_plural = _("failed e-mails")
+        ordering = ["-failed_at", "-pk"]
+        indexes = [
+            models.Index(fields=["-failed_at"], condition=Q(resent_at__isnull=True), name="notif_failedmail_open_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} → {', '.join(self.to)}"

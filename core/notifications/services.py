@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from core.accounts.models import User
 from core.mail import send_mail_after_commit
-from core.notifications.models import Notification, NotificationPreference
+from core.notifications.models import FailedMail, Notification, NotificationPreference
 from core.notifications.signals import unread_changed
 
 
@@ -49,3 +49,22 @@ def notification_preferences_save(*, user: User, preferences: dict[str, tuple[bo
         NotificationPreference.objects.update_or_create(
             user=user, kind=kind, defaults={"in_app": in_app, "by_email": by_email}
         )
+
+
+def mail_failure_record(*, kwargs: dict, error: str) -> FailedMail:
+    """Keep a mail that could not be sent (called by the mail task when it gives up)."""
+    kwargs = dict(kwargs)
+    return FailedMail.objects.create(
+        template=kwargs.pop("template", ""),
+        to=list(kwargs.pop("to", [])),
+        context=kwargs.pop("context", {}),
+        options=kwargs,
+        error=error[:5000],
+    )
+
+
+def mail_resend(*, failed: FailedMail) -> None:
+    """Queue a failed mail again (after the cause is mended); a new failure makes a new row."""
+    with transaction.atomic():
+        send_mail_after_commit(template=failed.template, context=failed.context, to=failed.to, **failed.options)
+        FailedMail.objects.filter(pk=failed.pk).update(resent_at=timezone.now())

@@ -8,6 +8,7 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.db.models.functions import TruncMinute
 from django.utils import timezone
 
+from core.notifications.models import FailedMail
 from integration.bus.models import Delivery, OutboxEvent, Probe
 
 OPEN = list(Delivery.OPEN_STATES)
@@ -76,6 +77,8 @@ def bus_overview(*, minutes: int = 30) -> dict[str, Any]:
         ),
         "subscribers": subscribers,
         "probes": list(Probe.objects.select_related("sent_by")[:5]),
+        # Background work other than the bus that gave up: e-mail that could not be sent after every retry.
+        "failed_mails": FailedMail.objects.filter(resent_at__isnull=True).count(),
     }
 
 
