@@ -1,3 +1,10 @@
-"""Filled in by the help center work."""
+"""The help center's part of the service API, under /api/v1/service/: articles."""
 
-urlpatterns: list = []
+from rest_framework.routers import DefaultRouter
+
+from frontoffice.helpcenter.api import ArticleViewSet
+
+router = DefaultRouter()
+router.register("articles", ArticleViewSet, basename="service-article")
+
+urlpatterns = router.urls
