@@ -76,7 +76,8 @@ def ticket_acknowledgement(ticket: Ticket) -> None:
 
 def agent_reply(ticket: Ticket, message: Message) -> None:
     agent = message.author_user
-    _send(ticket, "reply", body=message.body, agent=(agent.get_full_name() if agent else settings.COMPANY_NAME))
+    # First names only, as on the portal: the person behind the answer, not their full identity.
+    _send(ticket, "reply", body=message.body, agent=(agent.get_short_name() if agent else settings.COMPANY_NAME))
 
 
 def status_changed(ticket: Ticket, old_status: str) -> None:

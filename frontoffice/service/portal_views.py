@@ -316,11 +316,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     filter_form = TicketFilterForm(request.GET)
     filters = cleaned_filters(filter_form)
     status = filters.get("status") or ""
-    tickets = selectors.portal_ticket_list(
-        user=request.user, status="" if status == "waiting" else status, search=filters.get("q") or ""
-    )
-    if status == "waiting":
-        tickets = tickets.filter(status=Status.PENDING_CUSTOMER)
+    tickets = selectors.portal_ticket_list(user=request.user, status=status, search=filters.get("q") or "")
     return list_page(
         request,
         template="service/portal/ticket_list.html",
@@ -528,7 +524,8 @@ def guest_attachment(request: HttpRequest, token: str, pk: int) -> HttpResponse:
     found = _guest_found(request, token)
     if isinstance(found, HttpResponse):
         return found
-    attachment = get_object_or_404(
-        Attachment.objects.filter(ticket_id=found.pk).exclude(message__kind=Message.Kind.NOTE), pk=pk
-    )
+    try:
+        attachment = selectors.attachment_for_guest(ticket=found, pk=pk)
+    except Attachment.DoesNotExist:
+        raise Http404 from None
     return attachments.download_response(attachment)

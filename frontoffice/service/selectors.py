@@ -257,6 +257,8 @@ def portal_ticket_list(*, user, status: str = "", search: str = "") -> QuerySet[
     tickets = tickets_for_customer(user=user).select_related("requester")
     if status == "open":
         tickets = tickets.filter(status__in=Ticket.ACTIVE_STATUSES)
+    elif status == "waiting":
+        tickets = tickets.filter(status=Status.PENDING_CUSTOMER)
     elif status == "closed":
         tickets = tickets.filter(status__in=Ticket.DONE_STATUSES)
     if search:
@@ -299,6 +301,11 @@ def attachment_for_customer(*, user, pk: int) -> Attachment:
         .exclude(message__kind=Message.Kind.NOTE)
         .get(pk=pk)
     )
+
+
+def attachment_for_guest(*, ticket: Ticket, pk: int) -> Attachment:
+    """A file of the ticket a guest link opens, never one on an internal note."""
+    return Attachment.objects.filter(ticket_id=ticket.pk).exclude(message__kind=Message.Kind.NOTE).get(pk=pk)
 
 
 def attachment_for_agent(*, user, pk: int) -> Attachment:
