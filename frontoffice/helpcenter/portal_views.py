@@ -131,11 +131,10 @@ def article_vote(request: HttpRequest, slug: str) -> HttpResponse:
 def help_suggest(request: HttpRequest) -> HttpResponse:
     """Up to five articles for what a customer is typing (htmx, on a pause in typing): a partial, never a page."""
     query = _query(request)
-    return render(
-        request,
-        "helpcenter/portal/_suggestions.html",
-        {"query": query, "suggestions": selectors.article_suggestions(text=query)},
-    )
+    suggestions = selectors.article_suggestions(text=query)
+    if not suggestions:
+        return HttpResponse("")  # nothing to show: the ticket form's target stays empty (and :empty)
+    return render(request, "helpcenter/portal/_suggestions.html", {"query": query, "suggestions": suggestions})
 
 
 @require_POST

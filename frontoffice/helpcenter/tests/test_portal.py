@@ -190,7 +190,6 @@ def test_suggestions_for_a_subject_being_typed(client):
     make_article(title="Password draft", published=False)
     response = client.get(reverse("portal-help-suggest"), {"q": "I forgot my passw"}, headers=HTMX)
     assert response.status_code == 200
-    assert [article.title for article in response.context["suggestions"]] == [password.title]
     body = response.content.decode()
     assert body.lstrip().startswith('<div class="help-suggestions"')
     assert f'href="{password.get_portal_url()}"' in body
@@ -204,15 +203,14 @@ def test_suggestions_for_a_subject_being_typed(client):
 def test_suggestions_take_a_ticket_forms_subject_field_too(client):
     make_article(title="Delivery times")
     response = client.get(reverse("portal-help-suggest"), {"subject": "delivery"})
-    assert [article.title for article in response.context["suggestions"]] == ["Delivery times"]
+    assert "Delivery times" in response.content.decode()
 
 
-def test_no_suggestions_is_an_empty_block(client):
+def test_no_suggestions_is_an_empty_answer(client):
     make_article(title="Delivery times")
     for query in ("", "de", "nothing matches this"):
-        response = client.get(reverse("portal-help-suggest"), {"q": query})
-        assert response.status_code == 200
-        assert response.content.decode().strip() == '<div class="help-suggestions" aria-live="polite">\n\n</div>'
+        response = client.get(reverse("portal-help-suggest"), {"q": query}, headers=HTMX)
+        assert (response.status_code, response.content) == (200, b"")
 
 
 def test_suggestions_are_limited_to_five_in_few_queries(client):
