@@ -205,6 +205,9 @@ def ticket_open(
         organization = requester.organization
     if category is not None and not category.is_active:
         raise ServiceError({"category": _("This category is no longer in use.")})
+    customer_side = actor is None or not actor.is_employee
+    if customer_side and not (category is not None and category.customer_may_set_priority):
+        priority = None  # customers choose a priority only where the category lets them
     priority = int(priority or Priority.NORMAL)
     if priority not in Priority.values:
         raise ServiceError({"priority": _("Choose a valid priority.")})
@@ -319,6 +322,15 @@ def ticket_reply(
         )
     if from_customer and author_person is None:
         author_person = ticket.requester
+    if new_status and not from_customer and new_status != ticket.status:
+        allowed = _AGENT_TARGETS[ticket.status] | ({Status.OPEN} if ticket.status == Status.NEW else set())
+        if new_status not in allowed:
+            raise ServiceError(
+                {
+                    "new_status": _("A ticket that is %(old)s cannot become %(new)s.")
+                    % {"old": ticket.get_status_display().lower(), "new": Status(new_status).label.lower()}
+                }
+            )
     now = timezone.now()
     message = Message.objects.create(
         ticket=ticket,

@@ -890,7 +890,7 @@ def test_an_agent_filters_the_list(agent_api, agent, make_staff, queue):
     second_queue = QueueFactory(members=[agent])
     acme = OrganizationFactory(name="Acme AB")
     printer = make_ticket(queue=queue, subject="Printer jam", requester=PersonFactory(organization=acme))
-    mine = make_ticket(queue=queue, subject="VPN down", priority=Priority.URGENT)
+    mine = make_ticket(queue=queue, subject="VPN down", priority=Priority.URGENT, actor=agent)
     theirs = make_ticket(queue=second_queue, subject="Invoice copy")
     waiting = make_ticket(queue=second_queue, subject="Password reset")
     services.ticket_assign(ticket=mine, assignee=agent, actor=agent)

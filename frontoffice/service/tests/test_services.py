@@ -227,3 +227,25 @@ def test_guest_link_round_trip_and_revocation():
         services.ticket_from_guest_token(token)
     with pytest.raises(ServiceError):
         services.ticket_from_guest_token("forged")
+
+
+def test_customers_choose_a_priority_only_where_the_category_allows(make_staff):
+    customer = PersonFactory()
+    plain = CategoryFactory()
+    urgent_allowed = CategoryFactory(customer_may_set_priority=True)
+    assert make_ticket(requester=customer, category=plain, priority=Priority.URGENT).priority == Priority.NORMAL
+    assert (
+        make_ticket(requester=customer, category=urgent_allowed, priority=Priority.URGENT).priority == Priority.URGENT
+    )
+    agent = make_staff("Customer Service")
+    assert make_ticket(actor=agent, category=plain, priority=Priority.HIGH).priority == Priority.HIGH
+
+
+def test_a_reply_cannot_make_a_move_the_status_rules_refuse(make_staff):
+    agent = make_staff("Customer Service")
+    ticket = make_ticket()
+    services.ticket_set_status(ticket=ticket, status=Ticket.Status.RESOLVED, actor=agent)
+    with pytest.raises(ServiceError) as error:
+        services.ticket_reply(ticket=ticket, body="x", author=agent, new_status=Ticket.Status.PENDING_CUSTOMER)
+    assert "new_status" in error.value.message_dict
+    assert ticket.messages.count() == 1
