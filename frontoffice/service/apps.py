@@ -32,6 +32,14 @@ class ServiceConfig(AppConfig):
                 match="/app/service/tickets/",
             ),
             NavItem(_("SLA report"), "service:sla-report", "stopwatch", "front", "service.view_ticket", order=2),
+            NavItem(
+                _("Inbound e-mail"),
+                "service:inbound-list",
+                "envelope-arrow-down",
+                "front",
+                "service.view_inboundmail",
+                order=2,
+            ),
         )
         KINDS["service.ticket_assigned"] = _("A ticket was assigned to you")
         KINDS["service.customer_replied"] = _("A customer answered or reopened your ticket")

@@ -58,8 +58,8 @@ def _send(ticket: Ticket, kind: str, **extra: Any) -> None:
     if ticket.thread_message_id:
         headers["In-Reply-To"] = ticket.thread_message_id
         headers["References"] = ticket.thread_message_id
-    if kind in ("reply", "csat"):
-        headers["Auto-Submitted"] = "auto-replied" if kind == "csat" else "no"
+    # RFC 3834: machine-made mail says so, so that other systems' auto-responders do not answer it.
+    headers["Auto-Submitted"] = "no" if kind == "reply" else "auto-replied"
     send_mail_after_commit(
         template=TEMPLATE,
         context=context,

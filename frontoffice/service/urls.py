@@ -1,6 +1,6 @@
 from django.urls import path
 
-from frontoffice.service import views
+from frontoffice.service import inbound_views, views
 
 app_name = "service"
 
@@ -20,4 +20,6 @@ urlpatterns = [
     path("files/<int:pk>/", views.attachment_download, name="attachment"),
     path("people/lookup/", views.person_lookup, name="person-lookup"),
     path("reports/sla/", views.sla_report, name="sla-report"),
+    path("inbound/", inbound_views.inbound_list, name="inbound-list"),
+    path("inbound/<int:pk>/retry/", inbound_views.inbound_retry, name="inbound-retry"),
 ]

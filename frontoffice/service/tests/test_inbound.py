@@ -9,15 +9,13 @@ from email.utils import make_msgid
 import pytest
 from django.core import mail as outbox
 from django.db import OperationalError
-from django.urls import include, path, reverse
+from django.urls import reverse
 from django.utils.html import escape
 
-from config import urls as project_urls
 from core.accounts.tests.factories import StaffFactory
 from core.parties.models import Person
 from core.parties.tests.factories import PersonFactory
-from frontoffice.service import inbound, inbound_views, services
-from frontoffice.service import urls as service_urls
+from frontoffice.service import inbound, services
 from frontoffice.service.mailserver import MailReceiver
 from frontoffice.service.models import InboundMail, Message, Ticket
 from frontoffice.service.tests.factories import QueueFactory, default_queue, make_ticket
@@ -26,24 +24,6 @@ SUPPORT = "support@kontor.test"
 BILLING = "billing@kontor.test"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 Outcome = InboundMail.Outcome
-
-# The lead adds these two paths to frontoffice/service/urls.py; until then the page tests use this URL map.
-urlpatterns = [
-    path(
-        "app/service/",
-        include(
-            (
-                [
-                    *service_urls.urlpatterns,
-                    path("inbound/", inbound_views.inbound_list, name="inbound-list"),
-                    path("inbound/<int:pk>/retry/", inbound_views.inbound_retry, name="inbound-retry"),
-                ],
-                "service",
-            )
-        ),
-    ),
-    *(pattern for pattern in project_urls.urlpatterns if getattr(pattern, "namespace", None) != "service"),
-]
 
 
 @pytest.fixture(autouse=True)
@@ -330,7 +310,6 @@ def test_the_same_message_id_twice_is_a_duplicate(start_receiver):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.urls(__name__)
 def test_a_failure_is_recorded_answered_250_and_can_be_retried_from_the_page(start_receiver, monkeypatch, client):
     default_queue()
     port = start_receiver()
@@ -530,7 +509,6 @@ def test_html_quotes_become_quoted_lines_that_a_reply_trims():
 
 
 @pytest.mark.django_db
-@pytest.mark.urls(__name__)
 class TestInboundPage:
     def test_staff_see_failures_first_in_sight_filter_and_search(self, client, make_staff):
         default_queue()
