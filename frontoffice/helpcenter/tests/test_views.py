@@ -252,3 +252,13 @@ def test_the_admin_shows_every_model(client_for, admin_user, customer_user):
     assert page.status_code == 200
     assert "Published" in page.content.decode()  # the audit trail
     assert client.get(reverse("admin:helpcenter_articlecategory_change", args=[article.category_id])).status_code == 200
+
+
+def test_the_list_sorts_by_title_and_by_update(client_for, agent):
+    make_article(title="Beta")
+    make_article(title="Alpha")
+    client = client_for(agent)
+    assert [row.title for row in client.get(LIST).context["rows"]] == ["Alpha", "Beta"]  # newest change first
+    assert [row.title for row in client.get(LIST, {"sort": "updated_at"}).context["rows"]] == ["Beta", "Alpha"]
+    assert [row.title for row in client.get(LIST, {"sort": "-title"}).context["rows"]] == ["Beta", "Alpha"]
+    assert "sort=updated_at" in client.get(LIST).content.decode()
