@@ -12,6 +12,7 @@ from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.parties.models import Organization, Person
 
@@ -224,12 +225,12 @@ class Ticket(models.Model):
     """A customer's request, from the first message to its closing, with the clocks that measure the answer."""
 
     class Status(models.TextChoices):
-        NEW = "new", _("New")
-        OPEN = "open", _("Open")
-        PENDING_CUSTOMER = "pending-customer", _("Waiting on customer")
-        PENDING_THIRD_PARTY = "pending-third-party", _("Waiting on third party")
-        RESOLVED = "resolved", _("Resolved")
-        CLOSED = "closed", _("Closed")
+        NEW = "new", pgettext_lazy("ticket status", "New")
+        OPEN = "open", pgettext_lazy("ticket status", "Open")
+        PENDING_CUSTOMER = "pending-customer", pgettext_lazy("ticket status", "Waiting on customer")
+        PENDING_THIRD_PARTY = "pending-third-party", pgettext_lazy("ticket status", "Waiting on third party")
+        RESOLVED = "resolved", pgettext_lazy("ticket status", "Resolved")
+        CLOSED = "closed", pgettext_lazy("ticket status", "Closed")
 
     class Source(models.TextChoices):
         PORTAL = "portal", _("Portal")
