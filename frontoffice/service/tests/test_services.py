@@ -249,3 +249,19 @@ def test_a_reply_cannot_make_a_move_the_status_rules_refuse(make_staff):
         services.ticket_reply(ticket=ticket, body="x", author=agent, new_status=Ticket.Status.PENDING_CUSTOMER)
     assert "new_status" in error.value.message_dict
     assert ticket.messages.count() == 1
+
+
+def test_ticket_mail_waits_for_the_commit_and_a_rollback_sends_nothing(django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    queue = QueueFactory()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        try:
+            with transaction.atomic():
+                make_ticket(queue=queue)
+                assert not outbox_mail.outbox  # not before the commit
+                raise RuntimeError("the caller fails after opening the ticket")
+        except RuntimeError:
+            pass
+    assert not callbacks and not outbox_mail.outbox
+    assert not Ticket.objects.exists() and not events("service.ticket_created")

@@ -238,3 +238,23 @@ def test_sla_report_and_csv(client, agent, queue):
         reverse("service:sla-report"), {"date_from": "2026-02-01", "date_to": "2026-01-01", "group": "queue"}
     )
     assert "before the start date" in bad.content.decode()
+
+
+def test_an_agent_turns_an_answer_into_a_draft_article(client, agent, queue):
+    from frontoffice.helpcenter.models import Article
+    from frontoffice.service import services
+
+    ticket = make_ticket(queue=queue, subject="How do I reset my password?")
+    answer = services.ticket_reply(ticket=ticket, body="Use the 'Forgot password' link.", author=agent)
+    signed_in(client, agent)
+    page = client.get(ticket.get_absolute_url()).content.decode()
+    assert "Turn into a help-center draft" in page
+    response = client.post(reverse("service:reply-to-article", args=[ticket.number, answer.pk]))
+    article = Article.objects.get()
+    assert response.status_code == 302 and response.url == article.get_absolute_url()
+    assert article.status == Article.Status.DRAFT and article.source_ticket_number == ticket.number
+    assert "Forgot password" in article.body and article.title == ticket.subject
+    customer_message = ticket.messages.get(from_customer=True)
+    assert (
+        client.post(reverse("service:reply-to-article", args=[ticket.number, customer_message.pk])).status_code == 404
+    )
