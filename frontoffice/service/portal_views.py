@@ -404,27 +404,26 @@ def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
     return _render_ticket(request, number, reply_form=form, error=message, status=400)
 
 
-@customer_required
-@require_POST
-def ticket_close(request: HttpRequest, number: int) -> HttpResponse:
-    ticket = _customer_ticket(request, number)
-    try:
-        services.ticket_customer_close(ticket=ticket, actor=request.user)
-    except ServiceError as error:
-        return _render_ticket(request, number, error=" ".join(error.messages), status=400)
-    messages.success(request, _("The ticket is closed. Thank you for letting us know."))
-    return redirect(ticket.get_portal_url())
+_CUSTOMER_MOVES = {
+    "close": (services.ticket_customer_close, gettext_lazy("The ticket is closed. Thank you for letting us know.")),
+    "reopen": (
+        services.ticket_customer_reopen,
+        gettext_lazy("The ticket is open again. Tell us what is still wrong in a reply."),
+    ),
+}
 
 
 @customer_required
 @require_POST
-def ticket_reopen(request: HttpRequest, number: int) -> HttpResponse:
+def ticket_move(request: HttpRequest, number: int, action: str) -> HttpResponse:
+    """The customer closes a settled ticket or reopens one whose problem is back."""
     ticket = _customer_ticket(request, number)
+    move, done = _CUSTOMER_MOVES[action]
     try:
-        services.ticket_customer_reopen(ticket=ticket, actor=request.user)
+        move(ticket=ticket, actor=request.user)
     except ServiceError as error:
         return _render_ticket(request, number, error=" ".join(error.messages), status=400)
-    messages.success(request, _("The ticket is open again. Tell us what is still wrong in a reply."))
+    messages.success(request, done)
     return redirect(ticket.get_portal_url())
 
 
