@@ -15,32 +15,19 @@ what any staff page costs before it does its own work.
 
 import argparse
 import os
-import re
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
-from urllib.request import urlopen
 
-ROOT = Path(__file__).resolve().parent.parent
+from _harness import ROOT, CpuMeter, environment, gunicorn, prepare_database, queries_per_request, session_cookie, wrk
+
 DATABASE = os.environ.get("BENCH_CRM_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kontor_bench_crm")
 PORT = int(os.environ.get("BENCH_PORT", "8150"))
-ENV = {
-    **os.environ,
-    "DATABASE_URL": DATABASE,
-    "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10"),
-    "DEBUG": "0",
-    "SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789abcdefghij",
-    "EMAIL_URL": "consolemail://",
-    "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-    "SECURE_SSL_REDIRECT": "0",
-    "SECURE_HSTS_SECONDS": "0",
-    "LOG_LEVEL": "WARNING",
-    "DATABASE_POOL_MAX": "4",
+ENV = environment(
+    DATABASE,
+    os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10"),
     # Kontor plus two floor pages (bench/_floor_urls.py): what any page costs before its own work.
-    "DJANGO_SETTINGS_MODULE": "bench._floor_settings",
-}
+    DJANGO_SETTINGS_MODULE="bench._floor_settings",
+)
 os.environ.update(ENV)
 sys.path.insert(0, str(ROOT))
 
@@ -49,24 +36,6 @@ BIG_CUSTOMER_ENTRIES = 10_000
 TIMELINE_ENTRIES = 1_000_000
 OPPORTUNITIES = 50_000
 OPEN_OPPORTUNITIES = 500  # what the pipeline board shows; the rest are won or lost
-
-WRK_SCRIPT = """
-done = function(summary, latency, requests)
-  io.write(string.format("BENCH %d %.3f %.3f %d\\n", summary.requests, latency:percentile(50) / 1000,
-    latency:percentile(95) / 1000, summary.errors.status + summary.errors.connect + summary.errors.timeout))
-end
-"""
-
-
-def prepare_database() -> None:
-    import psycopg
-
-    name = DATABASE.rsplit("/", 1)[1]
-    with psycopg.connect(DATABASE.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            connection.execute(f'CREATE DATABASE "{name}"')
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=ENV, check=True)
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=ENV, check=True)
 
 
 def seed(sales_id: int) -> int:
@@ -157,91 +126,12 @@ def seed_opportunities(cursor, sales_id: int) -> None:
     cursor.execute("VACUUM ANALYZE sales_opportunity")
 
 
-def session_cookie(user) -> str:
-    from importlib import import_module
-
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-
-    session = import_module(settings.SESSION_ENGINE).SessionStore()  # whichever store the server uses
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
-
-
-def queries_per_request(user, path: str) -> int:
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
-    client = Client()
-    client.force_login(user)
-    client.get(path)
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(path)
-    assert response.status_code == 200, (path, response.status_code)
-    return len(captured)
-
-
-def wrk(path: str, cookie: str, seconds: int) -> tuple[float, float, float, int]:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT)
-    result = subprocess.run(
-        [
-            "wrk",
-            "-t2",
-            "-c8",
-            f"-d{seconds}s",
-            "-s",
-            script.name,
-            "-H",
-            f"Cookie: {cookie}",
-            f"http://127.0.0.1:{PORT}{path}",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    requests, p50, p95, errors = re.search(r"BENCH (\d+) ([\d.]+) ([\d.]+) (\d+)", result.stdout).groups()
-    return int(requests), float(p50), float(p95), int(errors)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time a process has used so far (Linux /proc), 0 for one that is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def server_processes(master: int) -> list[tuple[str, int]]:
-    """The gunicorn workers (children of the master) and the PostgreSQL backends connected to this database."""
-    from django.db import connection
-
-    processes = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == master:
-                processes.append(("app", int(stat.parent.name)))
-        except (OSError, ValueError, IndexError):
-            continue
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        processes += [("db", pid) for (pid,) in cursor.fetchall()]
-    return processes
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--only", default="", help="run only the pages whose label contains this text")
     arguments = parser.parse_args()
-    prepare_database()
+    prepare_database(DATABASE, ENV)
     import django
 
     django.setup()
@@ -265,27 +155,7 @@ def main() -> None:
         ("floor: staff layout, empty page", "/app/bench/empty/"),
     ]
     pages = [(label, path) for label, path in pages if arguments.only in label]
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "config.wsgi:application",
-            "-w",
-            "2",
-            "-b",
-            f"127.0.0.1:{PORT}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=ENV,
-    )
-    try:
-        for _attempt in range(50):
-            try:
-                urlopen(f"http://127.0.0.1:{PORT}/accounts/login/", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+    with gunicorn(PORT, ENV) as server:
         from django.db import connection
 
         with connection.cursor() as cursor:
@@ -309,23 +179,20 @@ def main() -> None:
             f"{'page':<42} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'queries':>7} {'errors':>6} "
             f"{'app ms':>7} {'db ms':>6}"
         )
+        meter = CpuMeter(server.pid)
         for label, path in pages:
             queries = queries_per_request(sales, path)
-            processes = server_processes(server.pid)
-            used = {pid: cpu_seconds(pid) for _kind, pid in processes}
-            requests, p50, p95, errors = wrk(path, cookie, arguments.seconds)
-            cpu = {"app": 0.0, "db": 0.0}
-            for kind, pid in server_processes(server.pid):
-                cpu[kind] += cpu_seconds(pid) - used.get(pid, 0.0)
-            app, db = (cpu[kind] * 1000 / max(requests, 1) for kind in ("app", "db"))
+            meter.start()
+            requests, p50, p95, errors, _output = wrk(
+                f"http://127.0.0.1:{PORT}{path}", arguments.seconds, cookie=cookie
+            )
+            cpu = meter.stop()
+            app, db = (cpu[kind] / max(requests, 1) for kind in ("app", "db"))
             print(
                 f"{label:<42} {requests / arguments.seconds:>7.0f} {p50:>7.1f} {p95:>7.1f} {queries:>7} {errors:>6} "
                 f"{app:>7.1f} {db:>6.1f}",
                 flush=True,
             )
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 if __name__ == "__main__":
