@@ -328,17 +328,21 @@ def customer_sales_summary(*, organization_id: int) -> dict:
         .annotate(open_count=Window(Count("pk")))
         .order_by("expected_close", "-pk")[:5]
     )
-    open_orders = list(
-        SalesOrder.objects.filter(account__organization_id=organization_id)
-        .exclude(status=SalesOrder.Status.CANCELLED)
-        .exclude(delivery_status=SalesOrder.DeliveryStatus.DELIVERED, invoice_status=SalesOrder.InvoiceStatus.PAID)
-        .order_by("-created_at", "-pk")[:5]
-    )
     return {
         "open_opportunities": open_opportunities,
         "open_opportunity_count": open_opportunities[0].open_count if open_opportunities else 0,
-        "open_orders": open_orders,
+        "open_orders": customer_open_orders(organization_id=organization_id),
     }
+
+
+def customer_open_orders(*, organization_id: int, limit: int = 5) -> list[SalesOrder]:
+    """The customer's latest orders not yet both delivered and paid (what support is asked "where is it?" about)."""
+    return list(
+        SalesOrder.objects.filter(account__organization_id=organization_id)
+        .exclude(status=SalesOrder.Status.CANCELLED)
+        .exclude(delivery_status=SalesOrder.DeliveryStatus.DELIVERED, invoice_status=SalesOrder.InvoiceStatus.PAID)
+        .order_by("-created_at", "-pk")[:limit]
+    )
 
 
 def portal_quotes(*, organization_id: int) -> QuerySet[Quote]:

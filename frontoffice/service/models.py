@@ -340,6 +340,9 @@ class Ticket(models.Model):
                 condition=Q(first_response_at__isnull=True, status__in=["new", "open"]),
                 name="service_ticket_resp_due_idx",
             ),
+            models.Index(
+                fields=["resolved_at"], condition=Q(resolved_at__isnull=False), name="service_ticket_resolved_idx"
+            ),
             GinIndex(OpClass(Upper("subject"), name="gin_trgm_ops"), name="service_ticket_subject_trgm"),
             GinIndex(fields=["tags"], name="service_ticket_tags_gin"),
         ]

@@ -94,15 +94,6 @@ def _detail_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm 
         "conversation": ticket.messages.all(),
         "reply_form": reply_form or ReplyForm(),
         "status_form": StatusForm(initial={"status": ticket.status}),
-        "edit_form": TicketEditForm(
-            initial={
-                "priority": ticket.priority,
-                "queue": ticket.queue_id,
-                "category": ticket.category_id,
-                "assignee": ticket.assignee_id,
-                "tags": ", ".join(ticket.tags),
-            }
-        ),
         "merge_form": MergeForm(),
         "time_form": TimeForm(),
         "canned": list(selectors.canned_responses_for(ticket=ticket)),
@@ -116,8 +107,7 @@ def _detail_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm 
         if user.has_perm("sales.view_credithold"):
             context["credit_hold"] = sales_selectors.credit_hold_for(organization_id=ticket.organization_id)
         if user.has_perm("sales.view_salesorder"):
-            summary = sales_selectors.customer_sales_summary(organization_id=ticket.organization_id)
-            context["open_orders"] = summary["open_orders"]
+            context["open_orders"] = sales_selectors.customer_open_orders(organization_id=ticket.organization_id)
     context["billable_minutes"] = sum(entry.minutes for entry in context["time_entries"] if entry.billable)
     context["total_minutes"] = sum(entry.minutes for entry in context["time_entries"])
     return context
@@ -182,17 +172,27 @@ def ticket_status(request: HttpRequest, number: int) -> HttpResponse:
 
 
 @staff_permission_required("service.change_ticket")
-@require_POST
 def ticket_edit(request: HttpRequest, number: int) -> HttpResponse:
+    """Priority, queue, category, assignee and tags: a page of its own, so the ticket page need not load every
+    queue, category and agent for a form most visits never open."""
     ticket = _ticket_or_404(request, number)
-    form = TicketEditForm(request.POST)
-    return _post_action(
-        request,
-        ticket,
-        form,
-        lambda data: services.ticket_update(ticket=ticket, actor=request.user, **data),
-        _("The ticket is saved."),
-    )
+    initial = {
+        "priority": ticket.priority,
+        "queue": ticket.queue_id,
+        "category": ticket.category_id,
+        "assignee": ticket.assignee_id,
+        "tags": ", ".join(ticket.tags),
+    }
+    form = TicketEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.ticket_update(ticket=ticket, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_error(form, error)
+        else:
+            messages.success(request, _("The ticket is saved."))
+            return redirect(ticket)
+    return render(request, "service/ticket_edit.html", {"ticket": ticket, "form": form})
 
 
 @staff_permission_required("service.change_ticket")

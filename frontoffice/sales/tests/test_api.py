@@ -350,7 +350,7 @@ def test_sales_converts_a_lead_into_account_contact_and_opportunity(sales):
     assert (event.aggregate_type, event.aggregate_id) == ("parties.organization", str(organization.pk))
     assert (event.payload["account_id"], event.payload["name"]) == (account.pk, "Ny Kund AB")
     # and the audit trail says who converted it
-    entry = AuditEntry.objects.get(action="action", object_id=str(lead.pk))
+    entry = AuditEntry.objects.get(action="action", object_id=str(lead.pk), content_type__model="lead")
     assert (entry.actor, entry.message) == (sales.user, "Converted into Första ordern")
 
 
@@ -505,7 +505,7 @@ def test_sales_opens_an_opportunity(sales, make_staff):
         "EUR",
         datetime.date(2027, 3, 31),
     )
-    entry = AuditEntry.objects.get(action="create", object_id=str(opportunity.pk))
+    entry = AuditEntry.objects.get(action="create", object_id=str(opportunity.pk), content_type__model="opportunity")
     assert entry.actor == sales.user
 
 
@@ -596,7 +596,7 @@ def test_an_opportunity_moves_through_the_pipeline(sales):
     )
     opportunity.refresh_from_db()
     assert opportunity.stage == _stage("Proposal")
-    entry = AuditEntry.objects.get(action="update", object_id=str(opportunity.pk))
+    entry = AuditEntry.objects.get(action="update", object_id=str(opportunity.pk), content_type__model="opportunity")
     assert (entry.actor, entry.changes) == (sales.user, {"stage": ["Qualification", "Proposal"]})
 
 
@@ -627,7 +627,7 @@ def test_an_opportunity_is_won(sales):
     assert opportunity.closed_at is not None
     body = response.json()
     assert (body["status"], body["closed_at"], body["amount"]) == ("won", _iso(opportunity.closed_at), "9000.00")
-    entry = AuditEntry.objects.get(action="action", object_id=str(opportunity.pk))
+    entry = AuditEntry.objects.get(action="action", object_id=str(opportunity.pk), content_type__model="opportunity")
     assert (entry.actor, entry.message) == (sales.user, "Won")
 
 

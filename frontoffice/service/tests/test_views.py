@@ -92,6 +92,24 @@ def test_detail_query_count_does_not_grow_with_messages(client, agent, queue):
         response = client.get(ticket.get_absolute_url())
     assert response.status_code == 200
     assert len(many) == len(few)
+    assert len(many) <= 12, [query["sql"][:80] for query in many.captured_queries]
+
+
+def test_dashboard_counts_in_a_fixed_number_of_queries(client, agent, queue):
+    from frontoffice.service import services
+
+    signed_in(client, agent)
+    make_ticket(queue=queue)
+    url = reverse("service:dashboard")
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for _ in range(5):
+        services.ticket_set_status(ticket=make_ticket(queue=queue), status="resolved", actor=agent)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url).content.decode()
+    assert len(many) == len(few) <= 10
+    assert "5 resolved in the last 7 days." in page
 
 
 def test_reply_note_and_status_from_the_ticket_page(client, agent, queue):
@@ -143,6 +161,7 @@ def test_edit_assign_time_and_merge(client, agent, queue, make_staff):
     ticket = make_ticket(queue=queue, requester=PersonFactory(organization=organization))
     duplicate = make_ticket(queue=queue, requester=PersonFactory(organization=organization))
     signed_in(client, agent)
+    assert client.get(reverse("service:ticket-edit", args=[ticket.number])).status_code == 200
     client.post(
         reverse("service:ticket-edit", args=[ticket.number]),
         {"priority": 3, "queue": queue.pk, "assignee": other_agent.pk, "tags": "printer, Paper"},
