@@ -140,6 +140,8 @@ def _auto_assignee(queue: Queue) -> User | None:
 
 
 def _assign_new(ticket: Ticket) -> None:
+    if ticket.queue.assignment == Queue.Assignment.MANUAL:
+        return  # nothing to decide, so no lock on the queue: parallel tickets of the queue do not wait on each other
     queue = Queue.objects.select_for_update().get(pk=ticket.queue_id)
     assignee = _auto_assignee(queue)
     if assignee is not None:
