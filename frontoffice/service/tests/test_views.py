@@ -277,3 +277,19 @@ def test_an_agent_turns_an_answer_into_a_draft_article(client, agent, queue):
     assert (
         client.post(reverse("service:reply-to-article", args=[ticket.number, customer_message.pk])).status_code == 404
     )
+
+
+def test_list_rows_show_each_ticket_escaped(client, agent, queue, make_staff):
+    from frontoffice.service import services
+
+    ticket = make_ticket(queue=queue, subject="<b>bold</b> & co", requester=PersonFactory(first_name="<i>Ada</i>"))
+    services.ticket_assign(ticket=ticket, assignee=agent, actor=agent)
+    Ticket.objects.filter(pk=ticket.pk).update(resolution_breached_at=ticket.created_at)
+    signed_in(client, agent)
+    page = client.get(reverse("service:ticket-list")).content.decode()
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; co" in page and "<b>bold</b>" not in page
+    assert "&lt;i&gt;Ada&lt;/i&gt;" in page
+    assert f'value="{ticket.number}"' in page and f'href="{ticket.get_absolute_url()}"' in page
+    assert "SLA missed" in page and "Alva Agent" in page and ">New<" in page and ">Normal<" in page
+    signed_in(client, make_staff("Management"))  # may read, may not change: no checkboxes
+    assert 'name="tickets"' not in client.get(reverse("service:ticket-list")).content.decode()
