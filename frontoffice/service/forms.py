@@ -58,6 +58,11 @@ class TicketFilterForm(FilterForm):
         label=_("Assignee"), choices=[("", _("Anyone")), ("me", _("Me")), ("none", _("Nobody"))], required=False
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The filter bar lists the queues as plain choices: one small query, not a count and a server-side cursor.
+        self.fields["queue"].choices = [("", _("All")), *Queue.objects.order_by("name").values_list("pk", "name")]
+
 
 class TicketCreateForm(forms.Form):
     """An agent logs a ticket for a customer (a phone call, a letter, a walk-in)."""

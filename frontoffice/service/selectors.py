@@ -68,7 +68,11 @@ def ticket_list(
 ) -> QuerySet[Ticket]:
     """The agent's ticket list with the rows' related records joined; `view` is one of the saved views."""
     now = now or timezone.now()
-    tickets = tickets_for_agent(user=user).select_related("requester", "organization", "queue", "assignee")
+    tickets = (
+        tickets_for_agent(user=user)
+        .select_related("requester", "organization", "queue", "assignee")
+        .defer("description", "csat_comment", "thread_message_id", "guest_secret")  # long text no list row shows
+    )
     if view == "mine":
         tickets = tickets.filter(assignee=user, status__in=Ticket.ACTIVE_STATUSES)
     elif view == "unassigned":
