@@ -68,11 +68,7 @@ def ticket_list(
 ) -> QuerySet[Ticket]:
     """The agent's ticket list with the rows' related records joined; `view` is one of the saved views."""
     now = now or timezone.now()
-    tickets = (
-        tickets_for_agent(user=user)
-        .select_related("requester", "organization", "queue", "assignee")
-        .defer("description", "csat_comment", "thread_message_id", "guest_secret")  # long text no list row shows
-    )
+    tickets = tickets_for_agent(user=user).select_related("requester", "organization", "queue", "assignee")
     if view == "mine":
         tickets = tickets.filter(assignee=user, status__in=Ticket.ACTIVE_STATUSES)
     elif view == "unassigned":
@@ -96,6 +92,9 @@ def ticket_list(
     if search:
         tickets = tickets.filter(ticket_search(search))
     return tickets.order_by(*ORDERINGS.get(ordering, ORDERINGS["activity"]))
+
+
+LIST_ROW_DEFERRED = ("description", "csat_comment", "thread_message_id", "guest_secret")  # long text no row shows
 
 
 def ticket_search(text: str) -> Q:
