@@ -6,12 +6,12 @@ import pytest
 
 from frontoffice.helpcenter.models import Article, ArticleDeflection
 from frontoffice.helpcenter.tests.factories import CategoryFactory, make_article
-from tests.browser.conftest import browser, page, screenshot, sign_in, viewport  # noqa: F401 (fixtures)
+from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_agent_writes_previews_and_publishes_an_article(page, live_server, make_staff, password):  # noqa: F811
+def test_agent_writes_previews_and_publishes_an_article(page, live_server, make_staff, password):
     agent = make_staff("Customer Service", full_name="Sara Support")
     CategoryFactory(name="Invoices and payment", slug="billing", icon="receipt")
     sign_in(page, live_server, agent.email, password)
@@ -35,7 +35,7 @@ def test_agent_writes_previews_and_publishes_an_article(page, live_server, make_
     assert Article.objects.get().status == "published"
 
 
-def test_visitor_searches_reads_votes_and_deflects_a_request(page, live_server):  # noqa: F811
+def test_visitor_searches_reads_votes_and_deflects_a_request(page, live_server):
     billing = CategoryFactory(name="Invoices and payment", slug="billing", icon="receipt")
     make_article(title="Understand your invoice", body="The **due date** is printed on it.", category=billing)
     make_article(title="Reset your password", body="Click *Forgot your password?*", category=CategoryFactory())
