@@ -83,6 +83,7 @@ GRANTS: dict[str, list[str]] = {
     "finance": [
         *_SEE_KERNEL,
         *_SEE_ORDERS,
+        "finance.*",  # the ledger: only Finance changes it, only Finance and Management see it
         "parties.change_organization",
         "parties.add_address",
         "parties.change_address",
@@ -121,6 +122,7 @@ GRANTS: dict[str, list[str]] = {
         "sales.view_*",
         "service.view_*",
         "helpcenter.view_*",
+        "finance.view_*",
         "accounts.view_user",
         "accounts.view_department",
         "audit.*",
