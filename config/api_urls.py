@@ -16,5 +16,6 @@ urlpatterns = [
     path("v1/sales/", include("frontoffice.sales.api_urls")),
     path("v1/service/", include("frontoffice.service.api_urls")),
     path("v1/service/", include("frontoffice.helpcenter.api_urls")),
+    path("v1/finance/", include("backoffice.finance.api_urls")),
     path("v1/customers/", include("integration.customer360.api_urls")),
 ]

@@ -1,0 +1,5 @@
+"""Staff pages of finance (being built)."""
+
+app_name = "finance"
+
+urlpatterns: list = []
