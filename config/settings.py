@@ -348,6 +348,7 @@ CELERY_BEAT_SCHEDULE = {
     "bus-purge": {"task": "integration.bus.tasks.purge", "schedule": 3600.0},
     "crm-activity-reminders": {"task": "frontoffice.crm.tasks.send_activity_reminders", "schedule": 60.0},
     "service-sla-breaches": {"task": "frontoffice.service.tasks.check_sla_breaches", "schedule": 60.0},
+    "idempotency-purge": {"task": "core.tasks.purge_idempotency_keys", "schedule": 24 * 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / ".celerybeat-schedule"))
 

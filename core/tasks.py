@@ -44,3 +44,16 @@ def send_templated_mail(
 def beat_heartbeat() -> None:
     """Scheduled by beat; running it proves that beat schedules and a worker consumes."""
     health.beat_heartbeat()
+
+
+@shared_task(ignore_result=True)
+def purge_idempotency_keys(days: int = 30) -> int:
+    """Forget Idempotency-Keys older than `days`: a client retries within minutes, not months."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.models import IdempotentRequest
+
+    deleted, _ = IdempotentRequest.objects.filter(created_at__lt=timezone.now() - timedelta(days=days)).delete()
+    return deleted
