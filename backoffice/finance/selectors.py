@@ -4,10 +4,30 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    Window,
+)
 from django.db.models.functions import Coalesce
 
-from backoffice.finance.models import ZERO, Account, Journal, JournalEntry, JournalLine
+from backoffice.finance.models import (
+    ZERO,
+    Account,
+    FiscalYear,
+    Journal,
+    JournalEntry,
+    JournalLine,
+    LedgerSettings,
+)
 
 
 def entry_list(*, search: str = "", journal: Journal | None = None, state: str = "") -> QuerySet[JournalEntry]:
@@ -90,3 +110,155 @@ def verify_ledger() -> list[LedgerProblem]:
 
 def accounts() -> QuerySet[Account]:
     return Account.objects.order_by("code")
+
+
+# --- staff pages, reports and the API --------------------------------------------------
+
+MONEY = DecimalField(max_digits=18, decimal_places=2)
+
+
+def _posted_up_to(date_to: date | None, prefix: str = "") -> Q:
+    condition = Q(**{f"{prefix}entry__state": JournalEntry.State.POSTED})
+    if date_to:
+        condition &= Q(**{f"{prefix}entry__date__lte": date_to})
+    return condition
+
+
+def account_list(*, search: str = "", kind: str = "", date_to: date | None = None) -> QuerySet[Account]:
+    """The chart of accounts, each with its balance (debit minus credit) over posted entries up to `date_to`,
+    summed in the same query as the accounts."""
+    posted = _posted_up_to(date_to, prefix="lines__")
+    accounts = Account.objects.annotate(
+        debit_total=Coalesce(Sum("lines__debit", filter=posted), Value(ZERO), output_field=MONEY),
+        credit_total=Coalesce(Sum("lines__credit", filter=posted), Value(ZERO), output_field=MONEY),
+    ).annotate(balance=F("debit_total") - F("credit_total"))
+    if kind:
+        accounts = accounts.filter(kind=kind)
+    search = (search or "").strip()
+    if search:
+        accounts = accounts.filter(Q(code__startswith=search) | Q(name__icontains=search))
+    return accounts.order_by("code")
+
+
+def entry_list_in_period(
+    *,
+    search: str = "",
+    journal: Journal | None = None,
+    state: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet[JournalEntry]:
+    """entry_list narrowed to a date range, with the id of the entry that reverses each one (if any)."""
+    entries = entry_list(search=(search or "").strip(), journal=journal, state=state)
+    if date_from:
+        entries = entries.filter(date__gte=date_from)
+    if date_to:
+        entries = entries.filter(date__lte=date_to)
+    return entries.annotate(
+        reversed_by_pk=Subquery(JournalEntry.objects.filter(reversal_of=OuterRef("pk")).order_by().values("pk")[:1])
+    )
+
+
+def entry_reversed_by(*, entry: JournalEntry) -> JournalEntry | None:
+    """The posted entry that reverses this one, if it has been reversed."""
+    return JournalEntry.objects.filter(reversal_of=entry).first()
+
+
+@dataclass(frozen=True)
+class TrialBalance:
+    """The trial balance of a period: its rows (as trial_balance gives them) and their totals.
+
+    Debits and credits of posted entries always balance, so `debit` equals `credit` and `balance` is zero.
+    """
+
+    date_from: date | None
+    date_to: date | None
+    rows: list[dict]
+    debit: Decimal
+    credit: Decimal
+    balance: Decimal
+
+    @property
+    def is_balanced(self) -> bool:
+        return self.debit == self.credit
+
+
+def trial_balance_report(*, date_from: date | None = None, date_to: date | None = None) -> TrialBalance:
+    rows = trial_balance(date_from=date_from, date_to=date_to)
+    debit = sum((row["debit"] for row in rows), ZERO)
+    credit = sum((row["credit"] for row in rows), ZERO)
+    return TrialBalance(
+        date_from=date_from, date_to=date_to, rows=rows, debit=debit, credit=credit, balance=debit - credit
+    )
+
+
+@dataclass(frozen=True)
+class AccountLedger:
+    """One account's general ledger for a period: the balance before it, its posted lines with the balance after
+    each (`running_balance`, computed by the database over the whole period, so any page of it is right), and the
+    period's totals."""
+
+    account: Account
+    date_from: date | None
+    date_to: date | None
+    opening_balance: Decimal
+    debit: Decimal
+    credit: Decimal
+    lines: QuerySet[JournalLine]
+
+    @property
+    def closing_balance(self) -> Decimal:
+        return self.opening_balance + self.debit - self.credit
+
+
+def account_ledger(*, account: Account, date_from: date | None = None, date_to: date | None = None) -> AccountLedger:
+    """The opening balance and the period's totals in one aggregate; the lines as a queryset to page through."""
+    lines = JournalLine.objects.filter(account=account, entry__state=JournalEntry.State.POSTED)
+    period = Q()
+    if date_from:
+        period &= Q(entry__date__gte=date_from)
+    if date_to:
+        period &= Q(entry__date__lte=date_to)
+    sums = {
+        "period_debit": Coalesce(Sum("debit", filter=period), Value(ZERO), output_field=MONEY),
+        "period_credit": Coalesce(Sum("credit", filter=period), Value(ZERO), output_field=MONEY),
+    }
+    if date_from:
+        before = Q(entry__date__lt=date_from)
+        sums["opening"] = Coalesce(Sum(F("debit") - F("credit"), filter=before), Value(ZERO), output_field=MONEY)
+    totals = {"opening": ZERO, **lines.aggregate(**sums)}
+    order = [F("entry__date").asc(), F("entry_id").asc(), F("pk").asc()]
+    period_lines = (
+        lines.filter(period)
+        .select_related("entry__journal", "partner")
+        .annotate(
+            running_balance=ExpressionWrapper(
+                Window(Sum(F("debit") - F("credit")), order_by=order) + Value(totals["opening"]),
+                output_field=MONEY,
+            )
+        )
+        .order_by(*order)
+    )
+    return AccountLedger(
+        account=account,
+        date_from=date_from,
+        date_to=date_to,
+        opening_balance=totals["opening"],
+        debit=totals["period_debit"],
+        credit=totals["period_credit"],
+        lines=period_lines,
+    )
+
+
+def fiscal_years() -> QuerySet[FiscalYear]:
+    return FiscalYear.objects.order_by("-start")
+
+
+def fiscal_year_on(day: date) -> FiscalYear | None:
+    """The fiscal year a day falls in, if one is set up."""
+    return FiscalYear.objects.filter(start__lte=day, end__gte=day).first()
+
+
+def ledger_settings() -> LedgerSettings:
+    """The one settings row (created with the chart after migrate; made here if a test flushed it)."""
+    return LedgerSettings.objects.get_or_create(pk=1)[0]
