@@ -10,5 +10,16 @@ class FinanceConfig(AppConfig):
 
     def ready(self) -> None:
         from backoffice.finance.reference import ensure_after_migrate
+        from core.navigation import NavItem, register
 
         post_migrate.connect(ensure_after_migrate, sender=self, dispatch_uid="finance.reference")
+
+        entries, accounts = "finance.view_journalentry", "finance.view_account"
+        register(
+            NavItem(_("Journal entries"), "finance:entry-list", "journal-text", "back", entries, order=20),
+            NavItem(_("Chart of accounts"), "finance:account-list", "list-ol", "back", accounts, order=21),
+            NavItem(_("Trial balance"), "finance:trial-balance", "table", "back", entries, order=22),
+            NavItem(
+                _("Ledger settings"), "finance:settings", "sliders", "back", "finance.view_ledgersettings", order=23
+            ),
+        )

@@ -1,5 +1,20 @@
-"""Staff pages of finance (being built)."""
+"""Staff pages of the general ledger, under /app/finance/."""
+
+from django.urls import path
+
+from backoffice.finance import views
 
 app_name = "finance"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("accounts/", views.account_list, name="account-list"),
+    path("accounts/<int:pk>/ledger/", views.account_ledger, name="account-ledger"),
+    path("entries/", views.entry_list, name="entry-list"),
+    path("entries/new/", views.entry_create, name="entry-create"),
+    path("entries/<int:pk>/", views.entry_detail, name="entry-detail"),
+    path("entries/<int:pk>/post/", views.entry_post, name="entry-post"),
+    path("entries/<int:pk>/reverse/", views.entry_reverse, name="entry-reverse"),
+    path("entries/<int:pk>/delete/", views.entry_delete, name="entry-delete"),
+    path("reports/trial-balance/", views.trial_balance, name="trial-balance"),
+    path("settings/", views.ledger_settings, name="settings"),
+]
