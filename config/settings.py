@@ -314,6 +314,8 @@ SPECTACULAR_SETTINGS = {
         "TicketSourceEnum": "frontoffice.service.models.Ticket.Source",
         "TicketStaffSourceEnum": "frontoffice.service.api.STAFF_SOURCES",
         "TicketPriorityEnum": "frontoffice.service.api.PRIORITY_CHOICES",
+        "KindEnum": "frontoffice.crm.models.Activity.Kind",  # its name before finance's accounts had a kind too
+        "AccountKindEnum": "backoffice.finance.models.Account.Kind",
     },
 }
 

@@ -1,3 +1,15 @@
-"""The finance API under /api/v1/finance/ (being built)."""
+"""The finance API under /api/v1/finance/: accounts, journal entries and the trial balance."""
 
-urlpatterns: list = []
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from backoffice.finance.api import AccountViewSet, JournalEntryViewSet, TrialBalanceView
+
+router = DefaultRouter()
+router.register("accounts", AccountViewSet, basename="finance-account")
+router.register("entries", JournalEntryViewSet, basename="finance-entry")
+
+urlpatterns = [
+    path("reports/trial-balance/", TrialBalanceView.as_view(), name="finance-trial-balance"),
+    *router.urls,
+]

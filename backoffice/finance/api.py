@@ -1,0 +1,397 @@
+"""The ledger API: /api/v1/finance/ accounts, journal entries (drafted, posted, reversed) and the trial balance.
+
+Reads come from the selectors, writes go through the services with the request's user as actor, so the API
+keeps the ledger's rules and audit trail. Finance writes; Management reads; nobody else sees the books.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backoffice.finance import selectors, services
+from backoffice.finance.models import ZERO, Account, Journal, JournalEntry, JournalLine
+from core.api.permissions import StaffModelPermissions
+from core.parties.models import Organization
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView as BaseAPIView
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+class EntryPermissions(StaffModelPermissions):
+    """Model rights, where posting and reversing take finance.post_journalentry instead of the add right."""
+
+    action_permissions = {
+        "post_entry": ["finance.post_journalentry"],
+        "reverse_entry": ["finance.post_journalentry"],
+    }
+    action: str | None = None
+
+    def has_permission(self, request: Request, view: "BaseAPIView") -> bool:
+        self.action = getattr(view, "action", None)  # DRF makes one instance per request
+        return super().has_permission(request, view)
+
+    def get_required_permissions(self, method: str, model_cls: type) -> list[str]:
+        if self.action in self.action_permissions:
+            return list(self.action_permissions[self.action])
+        return super().get_required_permissions(method, model_cls)
+
+
+# --- accounts ---------------------------------------------------------------------
+
+
+class LedgerAccountSerializer(serializers.ModelSerializer):
+    """An account of the chart with its balance over everything posted to date."""
+
+    balance = serializers.DecimalField(
+        **MONEY, read_only=True, help_text=_("Debit minus credit of every posted line, in SEK.")
+    )
+
+    class Meta:
+        model = Account
+        fields = ["id", "code", "name", "kind", "is_active", "balance"]
+
+
+class AccountFilter(filters.FilterSet):
+    q = filters.CharFilter(method="_search", help_text=_("The start of the account number, or part of its name."))
+    kind = filters.ChoiceFilter(choices=Account.Kind.choices)
+
+    class Meta:
+        model = Account
+        fields = ["q", "kind"]
+
+    def filter_queryset(self, queryset: QuerySet[Account]) -> QuerySet[Account]:
+        values = self.form.cleaned_data
+        return selectors.account_list(search=values.get("q") or "", kind=values.get("kind") or "")
+
+    def _search(self, queryset: QuerySet[Account], name: str, value: str) -> QuerySet[Account]:
+        return queryset  # filter_queryset hands the search to the selector
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the chart of accounts with balances"),
+    retrieve=extend_schema(summary="Get an account with its balance"),
+)
+@extend_schema(tags=["finance"])
+class AccountViewSet(viewsets.ReadOnlyModelViewSet):
+    """The chart of accounts (Swedish BAS). Accounts are edited in the admin."""
+
+    serializer_class = LedgerAccountSerializer
+    filterset_class = AccountFilter
+    filter_backends = [filters.DjangoFilterBackend]
+
+    def get_queryset(self) -> QuerySet[Account]:
+        return selectors.account_list()
+
+
+# --- journal entries ---------------------------------------------------------------
+
+
+class JournalLineSerializer(serializers.ModelSerializer):
+    account = serializers.CharField(source="account.code", read_only=True, help_text=_("The account number."))
+    account_name = serializers.CharField(source="account.name", read_only=True)
+    partner_name = serializers.CharField(source="partner.name", read_only=True, allow_null=True)
+
+    class Meta:
+        model = JournalLine
+        fields = [
+            "id",
+            "account",
+            "account_name",
+            "debit",
+            "credit",
+            "partner",
+            "partner_name",
+            "description",
+            "currency",
+            "amount_currency",
+        ]
+        read_only_fields = fields
+
+
+class JournalEntrySummarySerializer(serializers.ModelSerializer):
+    """An entry in a list: which journal, when, what, how much, and whether it is in the books."""
+
+    journal = serializers.CharField(source="journal.code", read_only=True, help_text=_("The journal's code."))
+    total = serializers.DecimalField(**MONEY, read_only=True, help_text=_("The sum of the debits (= the credits)."))
+    reversed_by = serializers.IntegerField(
+        source="reversed_by_pk", read_only=True, allow_null=True, help_text=_("The entry that reverses it, if any.")
+    )
+
+    class Meta:
+        model = JournalEntry
+        fields = [
+            "id",
+            "number",
+            "journal",
+            "date",
+            "description",
+            "reference",
+            "state",
+            "total",
+            "reversal_of",
+            "reversed_by",
+            "created_at",
+            "posted_at",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {
+            "number": {"help_text": _("Given when posted: <journal>-<year>-<number>, without gaps.")},
+            "reversal_of": {"help_text": _("The entry this one reverses, if it is a reversal.")},
+        }
+
+
+class JournalEntrySerializer(JournalEntrySummarySerializer):
+    """A whole entry with its lines and, once posted, its place in the journal's hash chain."""
+
+    lines = JournalLineSerializer(many=True, read_only=True)
+
+    class Meta(JournalEntrySummarySerializer.Meta):
+        fields = [*JournalEntrySummarySerializer.Meta.fields, "hash", "previous_hash", "chain_position", "lines"]
+        read_only_fields = fields
+        extra_kwargs = {
+            **JournalEntrySummarySerializer.Meta.extra_kwargs,
+            "hash": {"help_text": _("sha256 over the entry and the hash before it in its journal.")},
+        }
+
+
+class JournalLineInputSerializer(serializers.Serializer):
+    """One line of a new entry: an account and a debit or a credit (positive, in SEK)."""
+
+    account = serializers.CharField(max_length=10, help_text=_("The account number, e.g. 1930."))
+    debit = serializers.DecimalField(**MONEY, required=False, default=ZERO, help_text=_("0 when left out."))
+    credit = serializers.DecimalField(**MONEY, required=False, default=ZERO, help_text=_("0 when left out."))
+    partner = serializers.IntegerField(
+        required=False, allow_null=True, help_text=_("The organization (customer or supplier) it concerns, if any.")
+    )
+    description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class JournalEntryCreateSerializer(serializers.Serializer):
+    """A new draft entry; the service checks that it balances and that its accounts are open."""
+
+    journal = serializers.SlugRelatedField(
+        slug_field="code", queryset=Journal.objects.all(), help_text=_("The journal's code: GEN, BANK, SALE, PURCH.")
+    )
+    date = serializers.DateField()
+    description = serializers.CharField(max_length=200)
+    reference = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    lines = JournalLineInputSerializer(many=True, max_length=200)
+
+    def validate_lines(self, lines: list[dict[str, Any]]) -> list[services.Line]:
+        """Accounts and partners of every line in two queries; an unknown one is named by its line's index."""
+        accounts = Account.objects.in_bulk([line["account"] for line in lines], field_name="code")
+        partner_ids = {line["partner"] for line in lines if line.get("partner") is not None}
+        partners = Organization.objects.in_bulk(partner_ids) if partner_ids else {}
+        errors: dict[int, dict[str, list[str]]] = {}
+        for index, line in enumerate(lines):
+            if line["account"] not in accounts:
+                errors.setdefault(index, {})["account"] = [_("No account has this number.")]
+            if line.get("partner") is not None and line["partner"] not in partners:
+                errors.setdefault(index, {})["partner"] = [_("No organization has this id.")]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return [
+            services.Line(
+                account=accounts[line["account"]],
+                debit=line["debit"],
+                credit=line["credit"],
+                partner=partners.get(line.get("partner")),
+                description=line["description"],
+            )
+            for line in lines
+        ]
+
+
+class JournalEntryReverseSerializer(serializers.Serializer):
+    date = serializers.DateField(required=False, allow_null=True, help_text=_("The reversal's date; today if empty."))
+    reason = serializers.CharField(
+        max_length=150, required=False, allow_blank=True, default="", help_text=_("Said in the reversal's text.")
+    )
+
+
+class JournalEntryFilter(filters.FilterSet):
+    """The entry list's filters; a value the filter cannot read answers 400 naming it."""
+
+    q = filters.CharFilter(method="_search", help_text=_("Part of the number or description, or the reference."))
+    journal = filters.ModelChoiceFilter(
+        queryset=Journal.objects.all(), to_field_name="code", help_text=_("A journal's code.")
+    )
+    state = filters.ChoiceFilter(choices=JournalEntry.State.choices)
+    date_from = filters.DateFilter(method="_search", help_text=_("Entries dated on or after this day."))
+    date_to = filters.DateFilter(method="_search", help_text=_("Entries dated on or before this day."))
+
+    class Meta:
+        model = JournalEntry
+        fields = ["q", "journal", "state", "date_from", "date_to"]
+
+    def filter_queryset(self, queryset: QuerySet[JournalEntry]) -> QuerySet[JournalEntry]:
+        # The selector builds the filtered list, so the API and the page agree.
+        values = self.form.cleaned_data
+        return selectors.entry_list_in_period(
+            search=values.get("q") or "",
+            journal=values.get("journal"),
+            state=values.get("state") or "",
+            date_from=values.get("date_from"),
+            date_to=values.get("date_to"),
+        )
+
+    def _search(self, queryset: QuerySet[JournalEntry], name: str, value: Any) -> QuerySet[JournalEntry]:
+        return queryset  # filter_queryset hands every value to the selector
+
+
+LINE_ERRORS = (
+    "Lines are checked before anything is saved: an unknown account or partner is named by the line's index "
+    'from 0, as in `{"lines": {"1": {"account": ["..."]}}}`; a line the ledger refuses (both sides, no side, '
+    'more than two decimals, a closed account) or debits that differ from credits answer `{"lines": ["..."]}`.'
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List journal entries"),
+    retrieve=extend_schema(summary="Get a journal entry with its lines"),
+)
+@extend_schema(tags=["finance"])
+class JournalEntryViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The ledger's entries: drafted, then posted (numbered, chained, never changed) or reversed by a new entry."""
+
+    serializer_class = JournalEntrySerializer
+    permission_classes = [EntryPermissions]
+    filterset_class = JournalEntryFilter
+    filter_backends = [filters.DjangoFilterBackend]
+
+    def get_queryset(self) -> QuerySet[JournalEntry]:
+        return selectors.entry_list_in_period()
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        return JournalEntrySummarySerializer if self.action == "list" else JournalEntrySerializer
+
+    def get_object(self) -> JournalEntry:
+        try:
+            entry = self._detail(int(self.kwargs[self.lookup_field]))
+        except (ValueError, JournalEntry.DoesNotExist):
+            raise Http404 from None
+        self.check_object_permissions(self.request, entry)
+        return entry
+
+    def _detail(self, pk: int) -> JournalEntry:
+        return selectors.entry_list_in_period().prefetch_related("lines__account", "lines__partner").get(pk=pk)
+
+    def _answer(self, entry: JournalEntry, code: int = status.HTTP_200_OK) -> Response:
+        return Response(
+            JournalEntrySerializer(self._detail(entry.pk), context=self.get_serializer_context()).data, code
+        )
+
+    @extend_schema(
+        summary="Draft a journal entry with its lines",
+        description=f"Nothing is in the books until the draft is posted. {LINE_ERRORS}",
+        request=JournalEntryCreateSerializer,
+        responses={201: JournalEntrySerializer},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        body = JournalEntryCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        entry = services.entry_create(actor=request.user, **body.validated_data)
+        return self._answer(entry, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Post a draft entry",
+        description=(
+            "Gives the entry the next number of its journal and year and chains its hash; afterwards it never "
+            "changes. Refused (400, naming `date`) on or before the lock date or outside an open fiscal year. "
+            "Takes the right to post journal entries."
+        ),
+        request=None,
+        responses={200: JournalEntrySerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="post", url_name="post")
+    def post_entry(self, request: Request, pk: str | None = None) -> Response:
+        return self._answer(services.entry_post(actor=request.user, entry=self.get_object()))
+
+    @extend_schema(
+        summary="Reverse a posted entry",
+        description=(
+            "Posts a new entry with every line turned around and answers with it. An entry is reversed once; "
+            "a reversal is not reversed. Takes the right to post journal entries."
+        ),
+        request=JournalEntryReverseSerializer,
+        responses={201: JournalEntrySerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="reverse", url_name="reverse")
+    def reverse_entry(self, request: Request, pk: str | None = None) -> Response:
+        entry = self.get_object()
+        body = JournalEntryReverseSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        reversal = services.entry_reverse(
+            actor=request.user, entry=entry, date=body.validated_data.get("date"), reason=body.validated_data["reason"]
+        )
+        return self._answer(reversal, status.HTTP_201_CREATED)
+
+
+# --- reports -----------------------------------------------------------------------
+
+
+class TrialBalancePeriodSerializer(serializers.Serializer):
+    date_from = serializers.DateField(required=False, help_text=_("The first day; from the beginning if left out."))
+    date_to = serializers.DateField(required=False, help_text=_("The last day; up to now if left out."))
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise serializers.ValidationError({"date_to": _("The end date is before the start date.")})
+        return data
+
+
+class TrialBalanceRowSerializer(serializers.Serializer):
+    account_id = serializers.IntegerField()
+    account = serializers.CharField(source="account__code", help_text=_("The account number."))
+    name = serializers.CharField(source="account__name")
+    kind = serializers.ChoiceField(source="account__kind", choices=Account.Kind.choices)
+    debit = serializers.DecimalField(**MONEY)
+    credit = serializers.DecimalField(**MONEY)
+    balance = serializers.DecimalField(**MONEY, help_text=_("Debit minus credit."))
+    lines = serializers.IntegerField(help_text=_("How many posted lines make up the figures."))
+
+
+class TrialBalanceSerializer(serializers.Serializer):
+    """Debit, credit and balance per account over the entries posted in the period, and their totals."""
+
+    date_from = serializers.DateField(allow_null=True)
+    date_to = serializers.DateField(allow_null=True)
+    rows = TrialBalanceRowSerializer(many=True)
+    debit = serializers.DecimalField(**MONEY, help_text=_("The total of the debits."))
+    credit = serializers.DecimalField(**MONEY, help_text=_("The total of the credits: always equal to the debits."))
+    balance = serializers.DecimalField(**MONEY, help_text=_("Debits minus credits: 0."))
+
+
+@extend_schema(tags=["finance"])
+class TrialBalanceView(APIView):
+    """The trial balance, computed in one aggregate query."""
+
+    permission_classes = [StaffModelPermissions]
+    queryset = JournalEntry.objects.none()  # the right to read entries is the right to read the report
+
+    @extend_schema(
+        summary="The trial balance of a period",
+        parameters=[TrialBalancePeriodSerializer],
+        responses={200: TrialBalanceSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        period = TrialBalancePeriodSerializer(data=request.query_params)
+        period.is_valid(raise_exception=True)
+        report = selectors.trial_balance_report(**period.validated_data)
+        return Response(TrialBalanceSerializer(report).data)
