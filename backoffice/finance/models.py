@@ -14,7 +14,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from core.catalog.models import Currency
 from core.parties.models import Organization
 
 ZERO = Decimal("0.00")
@@ -222,3 +224,235 @@ class JournalLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account.code} {self.debit or -self.credit}"
+
+
+# --- customer invoices ---------------------------------------------------------------------------------------
+
+
+class CustomerBillingPolicy(models.Model):
+    """When a customer is invoiced for an order: as soon as it is confirmed, or once it has been delivered."""
+
+    class InvoiceOn(models.TextChoices):
+        ORDER = "order", _("When the order is confirmed")
+        DELIVERY = "delivery", _("When the goods are delivered")
+
+    organization = models.OneToOneField(
+        Organization, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="billing_policy"
+    )
+    invoice_on = models.CharField(_("invoice"), max_length=10, choices=InvoiceOn.choices, default=InvoiceOn.ORDER)
+
+    class Meta:
+        verbose_name = _("billing policy")
+        verbose_name_plural = _("billing policies")
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {self.get_invoice_on_display()}"
+
+
+class ExchangeRate(models.Model):
+    """What one unit of a foreign currency cost in SEK on a day; an invoice uses the latest on or before its date."""
+
+    currency = models.ForeignKey(Currency, verbose_name=_("currency"), on_delete=models.PROTECT, related_name="+")
+    date = models.DateField(_("date"))
+    rate = models.DecimalField(_("SEK per unit"), max_digits=16, decimal_places=6)
+
+    class Meta:
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        ordering = ["currency", "-date"]
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "date"], name="finance_rate_currency_date_unique"),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="finance_rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency_id} {self.date}: {self.rate}"
+
+
+class Invoice(models.Model):
+    """A customer invoice or credit note. A draft may change; issuing gives it its number and OCR reference and
+    posts it to the sales journal, after which it never changes: it is corrected by a credit note."""
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", _("Invoice")
+        CREDIT_NOTE = "credit_note", _("Credit note")
+
+    class State(models.TextChoices):
+        DRAFT = "draft", pgettext_lazy("invoice state", "Draft")
+        ISSUED = "issued", pgettext_lazy("invoice state", "Issued")
+        PAID = "paid", pgettext_lazy("invoice state", "Paid")
+        CANCELLED = "cancelled", pgettext_lazy("invoice state", "Cancelled")
+
+    class TaxRounding(models.TextChoices):
+        TOTAL = "total", _("VAT rounded on the total per rate")
+        LINE = "line", _("VAT rounded per line")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.INVOICE)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+"
+    )
+    # What the customer was called and where it was billed when the invoice was issued: the document never changes.
+    customer_name = models.CharField(_("customer name"), max_length=200, blank=True)
+    customer_vat_number = models.CharField(_("customer VAT number"), max_length=32, blank=True)
+    billing_address = models.JSONField(_("billing address"), null=True, blank=True)
+    delivery_address = models.JSONField(_("delivery address"), null=True, blank=True)
+    # The sales order it bills, in the back office's words (no key into the front office).
+    order_id = models.PositiveBigIntegerField(_("order id"), null=True, blank=True)
+    order_number = models.CharField(_("order"), max_length=40, blank=True)
+    customer_reference = models.CharField(_("your reference"), max_length=100, blank=True)
+    source_event = models.UUIDField(_("created by event"), null=True, blank=True, unique=True, editable=False)
+    currency = models.ForeignKey(Currency, verbose_name=_("currency"), on_delete=models.PROTECT, related_name="+")
+    exchange_rate = models.DecimalField(
+        _("exchange rate"), max_digits=16, decimal_places=6, default=Decimal(1), help_text=_("SEK per unit.")
+    )
+    tax_rounding = models.CharField(
+        _("VAT rounding"), max_length=8, choices=TaxRounding.choices, default=TaxRounding.TOTAL
+    )
+    payment_terms_days = models.PositiveSmallIntegerField(_("payment terms (days)"), default=30)
+    invoice_date = models.DateField(_("invoice date"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    number = models.CharField(_("number"), max_length=30, blank=True)
+    ocr = models.CharField(_("OCR reference"), max_length=25, blank=True)
+    subtotal = models.DecimalField(_("net"), max_digits=16, decimal_places=2, default=ZERO)
+    tax_total = models.DecimalField(_("VAT"), max_digits=16, decimal_places=2, default=ZERO)
+    total = models.DecimalField(_("total"), max_digits=16, decimal_places=2, default=ZERO)
+    amount_paid = models.DecimalField(_("paid"), max_digits=16, decimal_places=2, default=ZERO)
+    amount_credited = models.DecimalField(_("credited"), max_digits=16, decimal_places=2, default=ZERO)
+    entry = models.OneToOneField(
+        JournalEntry,
+        verbose_name=_("journal entry"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invoice",
+    )
+    credited_invoice = models.ForeignKey(
+        "self",
+        verbose_name=_("credits invoice"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_notes",
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    issued_at = models.DateTimeField(_("issued"), null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["-invoice_date", "-pk"]
+        permissions = [("issue_invoice", _("Can issue, cancel and credit invoices"))]
+        indexes = [
+            models.Index(fields=["organization", "-invoice_date"], name="finance_invoice_customer_idx"),
+            models.Index(fields=["state", "due_date"], name="finance_invoice_due_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["number"], condition=~Q(number=""), name="finance_invoice_number_unique"),
+            models.UniqueConstraint(fields=["ocr"], condition=~Q(ocr=""), name="finance_invoice_ocr_unique"),
+            # One invoice per sales order: a second event about the order finds it instead of billing twice.
+            models.UniqueConstraint(
+                fields=["order_id"],
+                condition=Q(kind="invoice", order_id__isnull=False),
+                name="finance_invoice_one_per_order",
+            ),
+            models.CheckConstraint(condition=Q(total=F("subtotal") + F("tax_total")), name="finance_invoice_total"),
+            models.CheckConstraint(
+                condition=Q(subtotal__gte=0, tax_total__gte=0, amount_paid__gte=0, amount_credited__gte=0),
+                name="finance_invoice_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_paid__lte=F("total"), amount_credited__lte=F("total")),
+                name="finance_invoice_settled_at_most_total",
+            ),
+            models.CheckConstraint(condition=Q(exchange_rate__gt=0), name="finance_invoice_rate_positive"),
+            models.CheckConstraint(
+                condition=(Q(kind="invoice") & Q(credited_invoice__isnull=True))
+                | (Q(kind="credit_note") & Q(credited_invoice__isnull=False)),
+                name="finance_invoice_credit_note_credits_one",
+            ),
+            # Issued (or paid) means numbered, dated, referenced and in the books (an invoice of nothing books nothing).
+            models.CheckConstraint(
+                condition=Q(state__in=["draft", "cancelled"])
+                | (
+                    ~Q(number="")
+                    & ~Q(ocr="")
+                    & Q(invoice_date__isnull=False, due_date__isnull=False, issued_at__isnull=False)
+                    & (Q(entry__isnull=False) | Q(total=0))
+                ),
+                name="finance_invoice_issued_is_complete",
+            ),
+            # Only a draft is cancelled; an issued invoice keeps its number and is credited instead.
+            models.CheckConstraint(
+                condition=~Q(state="cancelled") | (Q(number="") & Q(entry__isnull=True)),
+                name="finance_invoice_cancelled_was_draft",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="draft") | (Q(number="") & Q(ocr="") & Q(entry__isnull=True)),
+                name="finance_invoice_draft_has_no_number",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.number:
+            return self.number
+        return str(_("Draft invoice %(pk)s") % {"pk": self.pk})
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.kind == self.Kind.CREDIT_NOTE
+
+    @property
+    def amount_due(self) -> Decimal:
+        """What the customer still owes on it: the total less payments and credit notes."""
+        if self.state in {self.State.DRAFT, self.State.CANCELLED} or self.is_credit_note:
+            return ZERO
+        return self.total - self.amount_paid - self.amount_credited
+
+
+class InvoiceLine(models.Model):
+    """One line of an invoice: what was sold, at what price and VAT, and the sales account it is booked to."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    order_line_id = models.PositiveBigIntegerField(_("order line id"), null=True, blank=True)
+    sku = models.CharField(_("article number"), max_length=64, blank=True)
+    description = models.CharField(_("description"), max_length=300)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
+    unit_price = models.DecimalField(_("unit price"), max_digits=14, decimal_places=2)
+    discount_percent = models.DecimalField(_("discount (%)"), max_digits=5, decimal_places=2, default=Decimal(0))
+    tax_rate = models.DecimalField(_("VAT (%)"), max_digits=5, decimal_places=2)
+    net_amount = models.DecimalField(_("net"), max_digits=16, decimal_places=2)
+    tax_amount = models.DecimalField(_("VAT"), max_digits=16, decimal_places=2)
+    account = models.ForeignKey(
+        Account, verbose_name=_("sales account"), on_delete=models.PROTECT, related_name="invoice_lines"
+    )
+
+    class Meta:
+        verbose_name = _("invoice line")
+        verbose_name_plural = _("invoice lines")
+        ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="finance_invoiceline_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0, net_amount__gte=0, tax_amount__gte=0),
+                name="finance_invoiceline_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_percent__gte=0, discount_percent__lte=100),
+                name="finance_invoiceline_discount_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(tax_rate__gte=0, tax_rate__lte=100), name="finance_invoiceline_tax_0_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
