@@ -73,3 +73,30 @@ declare(
         consumers=("sales: the order shows it is paid", "customer360"),
     )
 )
+
+
+@dataclass(frozen=True)
+class CreditNoteIssuedPayload:
+    credit_note_id: int
+    credit_note_number: str
+    invoice_id: int
+    invoice_number: str
+    organization_id: int
+    currency: str
+    total: Money
+    order_id: int | None = None
+    order_number: str = ""
+    reason: str = ""
+
+
+declare(
+    EventSpec(
+        name="finance.credit_note_issued",
+        version=1,
+        schema=CreditNoteIssuedPayload,
+        producer="backoffice.finance (an issued invoice is credited, e.g. because its order was cancelled)",
+        description="A credit note cancels an issued invoice in full (`total` is the credited amount, positive); "
+        "`order_id` names the sales order of the credited invoice, if any.",
+        consumers=("sales: the order shows it is credited", "customer360"),
+    )
+)

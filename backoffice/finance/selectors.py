@@ -18,16 +18,22 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
+from backoffice.finance import invoicing
 from backoffice.finance.models import (
     ZERO,
     Account,
+    CustomerBillingPolicy,
+    ExchangeRate,
     FiscalYear,
+    Invoice,
     Journal,
     JournalEntry,
     JournalLine,
     LedgerSettings,
 )
+from core.exceptions import ServiceError
 
 
 def entry_list(*, search: str = "", journal: Journal | None = None, state: str = "") -> QuerySet[JournalEntry]:
@@ -262,3 +268,86 @@ def fiscal_year_on(day: date) -> FiscalYear | None:
 def ledger_settings() -> LedgerSettings:
     """The one settings row (created with the chart after migrate; made here if a test flushed it)."""
     return LedgerSettings.objects.get_or_create(pk=1)[0]
+
+
+# --- customer invoices ---------------------------------------------------------------------------------------
+
+# A rate older than this on the invoice date is not used: a missing feed should stop invoicing, not misprice it.
+RATE_MAX_AGE_DAYS = 10
+
+
+def base_currency() -> str:
+    """The ledger's currency (SEK): amounts in the books are in it, and its rate is 1."""
+    return LedgerSettings.objects.filter(pk=1).values_list("base_currency", flat=True).first() or "SEK"
+
+
+def exchange_rate_for(*, currency: str, day: date) -> Decimal:
+    """SEK per unit of `currency` on `day`: the latest rate on or before it; ServiceError when there is none."""
+    if currency == base_currency():
+        return Decimal(1)
+    row = ExchangeRate.objects.filter(currency_id=currency, date__lte=day).order_by("-date").first()
+    if row is None or (day - row.date).days > RATE_MAX_AGE_DAYS:
+        raise ServiceError(
+            {
+                "currency": _("No exchange rate for %(currency)s on or shortly before %(day)s: enter one first.")
+                % {"currency": currency, "day": day}
+            }
+        )
+    return row.rate
+
+
+def billing_policy_for(*, organization_id: int) -> str:
+    """When the customer is invoiced: "order" (the default) or "delivery"."""
+    policy = CustomerBillingPolicy.objects.filter(organization_id=organization_id).values_list("invoice_on", flat=True)
+    return policy.first() or CustomerBillingPolicy.InvoiceOn.ORDER
+
+
+def invoice_list(
+    *, search: str = "", state: str = "", kind: str = "", organization_id: int | None = None
+) -> QuerySet[Invoice]:
+    """Invoices and credit notes, newest first, with their customer loaded."""
+    invoices = Invoice.objects.select_related("organization", "currency")
+    if state:
+        invoices = invoices.filter(state=state)
+    if kind:
+        invoices = invoices.filter(kind=kind)
+    if organization_id is not None:
+        invoices = invoices.filter(organization_id=organization_id)
+    search = (search or "").strip()
+    if search:
+        invoices = invoices.filter(
+            Q(number__icontains=search)
+            | Q(ocr=search)
+            | Q(order_number__iexact=search)
+            | Q(customer_name__icontains=search)
+            | Q(organization__name__icontains=search)
+        )
+    return invoices.order_by(F("invoice_date").desc(nulls_first=True), "-pk")
+
+
+def invoice_detail(*, pk: int) -> Invoice:
+    return (
+        Invoice.objects.select_related("organization", "currency", "entry", "credited_invoice", "issued_by")
+        .prefetch_related("lines__account", "credit_notes")
+        .get(pk=pk)
+    )
+
+
+def invoice_for_order(*, order_id: int) -> Invoice | None:
+    """The invoice (not a credit note) that bills a sales order, if finance has heard of the order."""
+    return Invoice.objects.filter(kind=Invoice.Kind.INVOICE, order_id=order_id).first()
+
+
+def invoice_tax_breakdown(invoice: Invoice) -> list[invoicing.RateTotal]:
+    """Net and VAT per rate (highest rate first), rounded the way the invoice was priced."""
+    lines = invoice.lines.all()
+    return invoicing.totals(
+        ((line.tax_rate, line.net_amount, line.tax_amount) for line in lines), rounding=invoice.tax_rounding
+    ).by_rate
+
+
+def invoices_not_sent() -> QuerySet[Invoice]:
+    """Issued invoices and credit notes whose e-mail has not gone out (no address, or the mail is still failing)."""
+    return Invoice.objects.filter(
+        state__in=[Invoice.State.ISSUED, Invoice.State.PAID], sent_at__isnull=True
+    ).select_related("organization")

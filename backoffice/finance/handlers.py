@@ -1,0 +1,80 @@
+"""What finance does with sales' and logistics' events (thin: read the payload, call one service).
+
+Each runs in the transaction that marks its delivery done; a ServiceError (a missing exchange rate, totals that
+do not add up) rolls everything back and the delivery is retried, then dead-lettered where an operator sees it.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.utils import timezone
+
+from backoffice.finance import services
+from integration.bus import subscribe
+
+if TYPE_CHECKING:
+    from integration.bus.services import ReceivedEvent
+
+
+def _day(value: str | None, fallback: datetime) -> date:
+    return timezone.localdate(datetime.fromisoformat(value) if value else fallback)
+
+
+@subscribe("sales.order_confirmed")
+def order_confirmed(event: "ReceivedEvent") -> None:
+    """Bill the order: issued now, or a draft waiting for the delivery (per the customer's billing policy)."""
+    payload = event.payload
+    services.invoice_create_for_order(
+        actor=None,
+        event_id=event.id,
+        order_id=payload["order_id"],
+        order_number=payload["order_number"],
+        organization_id=payload["organization_id"],
+        currency=payload["currency"],
+        payment_terms_days=payload["payment_terms_days"],
+        tax_rounding=payload["tax_rounding"],
+        order_date=date.fromisoformat(payload["order_date"]),
+        totals=(Decimal(payload["subtotal"]), Decimal(payload["tax_total"]), Decimal(payload["total"])),
+        lines=[
+            services.InvoiceLineInput(
+                description=line["description"],
+                quantity=Decimal(line["quantity"]),
+                unit_price=Decimal(line["unit_price"]),
+                discount_percent=Decimal(line["discount_percent"]),
+                tax_rate=Decimal(line["tax_rate"]),
+                net_amount=Decimal(line["net_amount"]),
+                tax_amount=Decimal(line["tax_amount"]),
+                sku=line["sku"],
+                order_line_id=line["line_id"],
+            )
+            for line in sorted(payload["lines"], key=lambda line: line["position"])
+        ],
+        customer_reference=payload.get("customer_reference", ""),
+        customer_vat_number=payload.get("vat_number", ""),
+        delivery_address=payload.get("delivery_address"),
+    )
+
+
+@subscribe("sales.order_cancelled")
+def order_cancelled(event: "ReceivedEvent") -> None:
+    """Cancel the order's draft invoice, or credit the issued one in full."""
+    payload = event.payload
+    services.invoice_cancel_for_order(
+        actor=None,
+        event_id=event.id,
+        order_id=payload["order_id"],
+        reason=payload["reason"],
+        cancelled_on=_day(payload["cancelled_at"], event.occurred_at),
+    )
+
+
+@subscribe("logistics.shipment_delivered")
+def shipment_delivered(event: "ReceivedEvent") -> None:
+    """Issue the invoice that waited for this delivery (customers invoiced on delivery); partial ones wait on."""
+    payload = event.payload
+    if payload.get("order_id") is None or not payload.get("completes_order", True):
+        return
+    services.invoice_issue_for_delivery(
+        actor=None, order_id=payload["order_id"], delivered_on=_day(payload.get("occurred_at"), event.occurred_at)
+    )
