@@ -1,7 +1,21 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
-from backoffice.finance.models import Account, FiscalYear, Journal, JournalEntry, JournalLine, LedgerSettings
+from backoffice.finance import services
+from backoffice.finance.models import (
+    Account,
+    CustomerBillingPolicy,
+    ExchangeRate,
+    FiscalYear,
+    Invoice,
+    InvoiceLine,
+    Journal,
+    JournalEntry,
+    JournalLine,
+    LedgerSettings,
+)
 from core.audit.admin import AuditHistoryMixin
+from core.exceptions import ServiceError
 
 
 @admin.register(Account)
@@ -63,3 +77,100 @@ class JournalEntryAdmin(AuditHistoryMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return super().has_delete_permission(request, obj) and (obj is None or not obj.is_posted)
+
+
+# --- customer invoices ---------------------------------------------------------------------------------------
+
+
+@admin.register(CustomerBillingPolicy)
+class CustomerBillingPolicyAdmin(AuditHistoryMixin, admin.ModelAdmin):
+    list_display = ["organization", "invoice_on"]
+    list_filter = ["invoice_on"]
+    search_fields = ["organization__name"]
+    autocomplete_fields = ["organization"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        """Through the service, so the change is audited like any other."""
+        services.billing_policy_set(actor=request.user, organization=obj.organization, invoice_on=obj.invoice_on)
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(AuditHistoryMixin, admin.ModelAdmin):
+    list_display = ["currency", "date", "rate"]
+    list_filter = ["currency"]
+    date_hierarchy = "date"
+
+    def save_model(self, request, obj, form, change) -> None:
+        services.exchange_rate_set(actor=request.user, currency=obj.currency_id, date=obj.date, rate=obj.rate)
+
+
+class InvoiceLineInline(admin.TabularInline):
+    model = InvoiceLine
+    extra = 0
+    fields = ["position", "sku", "description", "quantity", "unit_price", "discount_percent", "tax_rate"]
+    fields += ["net_amount", "tax_amount", "account"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(AuditHistoryMixin, admin.ModelAdmin):
+    """Read invoices here; they are made from orders and changed only by the services (the actions below)."""
+
+    list_display = [
+        "__str__",
+        "kind",
+        "state",
+        "organization",
+        "invoice_date",
+        "due_date",
+        "total",
+        "currency",
+        "amount_due",
+        "sent_at",
+    ]
+    list_filter = ["kind", "state", "currency", "invoice_date"]
+    search_fields = ["number", "ocr", "order_number", "customer_name", "organization__name"]
+    list_select_related = ["organization"]
+    date_hierarchy = "invoice_date"
+    inlines = [InvoiceLineInline]
+    actions = ["issue_drafts", "cancel_drafts"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*(field.name for field in Invoice._meta.fields), "amount_due", "audit_history"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("due"))
+    def amount_due(self, obj: Invoice):
+        return obj.amount_due
+
+    def _each(self, request, queryset, service, done: str) -> None:
+        count = 0
+        for invoice in queryset.filter(state=Invoice.State.DRAFT).order_by("pk"):
+            try:
+                service(actor=request.user, invoice=invoice)
+                count += 1
+            except ServiceError as error:
+                self.message_user(request, f"{invoice}: {' '.join(error.messages)}", messages.ERROR)
+        self.message_user(request, done % {"count": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Issue the selected drafts (number, books, e-mail)"), permissions=["issue"])
+    def issue_drafts(self, request, queryset) -> None:
+        self._each(request, queryset, services.invoice_issue, _("Invoices issued: %(count)s."))
+
+    @admin.action(description=_("Cancel the selected drafts"), permissions=["issue"])
+    def cancel_drafts(self, request, queryset) -> None:
+        self._each(request, queryset, services.invoice_cancel, _("Drafts cancelled: %(count)s."))
+
+    def has_issue_permission(self, request) -> bool:
+        return request.user.has_perm("finance.issue_invoice")

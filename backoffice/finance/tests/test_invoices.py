@@ -662,3 +662,30 @@ def test_source_event_is_unique():
         services.invoice_create(actor=None, organization=organization, lines=[line], source_event=event)
     assert CustomerBillingPolicy.objects.count() == 0
 
+
+# --- admin ---------------------------------------------------------------------------------------------------------
+
+
+def test_the_admin_lists_and_shows_invoices(admin_client, customer):
+    confirm(order_payload(customer))
+    run_bus()
+    invoice = Invoice.objects.get()
+    assert b"F-2026-00001" in admin_client.get("/admin/finance/invoice/").content
+    page = admin_client.get(f"/admin/finance/invoice/{invoice.pk}/change/")
+    assert page.status_code == 200 and b"120260000126" in page.content
+    assert admin_client.get("/admin/finance/exchangerate/").status_code == 200
+    assert admin_client.get("/admin/finance/customerbillingpolicy/").status_code == 200
+
+
+def test_the_admin_issues_a_draft_through_the_service(admin_client, customer):
+    services.billing_policy_set(actor=None, organization=customer, invoice_on="delivery")
+    confirm(order_payload(customer))
+    run_bus()
+    draft = Invoice.objects.get()
+    response = admin_client.post(
+        "/admin/finance/invoice/", {"action": "issue_drafts", "_selected_action": [draft.pk]}, follow=True
+    )
+    assert b"Invoices issued: 1." in response.content
+    draft.refresh_from_db()
+    assert (draft.state, draft.number) == ("issued", f"F-{draft.invoice_date.year}-00001")
+    assert draft.issued_by.email == "admin@kontor.example"
