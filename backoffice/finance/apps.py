@@ -23,3 +23,7 @@ class FinanceConfig(AppConfig):
                 _("Ledger settings"), "finance:settings", "sliders", "back", "finance.view_ledgersettings", order=23
             ),
         )
+
+        from backoffice.finance import demo
+
+        demo.register()

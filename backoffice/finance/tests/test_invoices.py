@@ -663,7 +663,26 @@ def test_source_event_is_unique():
     assert CustomerBillingPolicy.objects.count() == 0
 
 
-# --- admin ---------------------------------------------------------------------------------------------------------
+# --- demo data and admin ------------------------------------------------------------------------------------------
+
+
+def test_the_demo_bills_waiting_orders_once_and_runs_again_without_change(admin_user, customer):
+    from backoffice.finance import demo
+
+    confirm(order_payload(customer, order_id=1201))
+    confirm(order_payload(OrganizationFactory(), order_id=1202))
+    summary = demo.seed(admin_user)
+    assert "2 order events billed" in summary and "2 manual invoices" in summary
+    assert ExchangeRate.objects.filter(currency_id="EUR").count() > 30
+    assert CustomerBillingPolicy.objects.get(organization=customer).invoice_on == "delivery"  # every fourth: the first
+    assert Invoice.objects.get(order_id=1201).state == "draft"
+    assert Invoice.objects.get(order_id=1202).state == "issued"
+    assert Invoice.objects.filter(currency_id="EUR", state="issued").count() == 1
+    assert Invoice.objects.filter(kind="credit_note").count() == 1
+    counts = (Invoice.objects.count(), JournalEntry.objects.count(), ExchangeRate.objects.count())
+    assert "0 order events billed" in demo.seed(admin_user)
+    assert (Invoice.objects.count(), JournalEntry.objects.count(), ExchangeRate.objects.count()) == counts
+    assert_books_clean()
 
 
 def test_the_admin_lists_and_shows_invoices(admin_client, customer):

@@ -1,0 +1,119 @@
+"""Demo finance: fiscal years, EUR and USD rates, billing policies, and the invoices of the demo orders.
+
+Finance learns about orders only from events, so the invoices come the way they would in production: the
+sales orders the demo confirmed published `sales.order_confirmed`, and here the bus runs finance's own
+deliveries once, synchronously (a running worker would do the same; either way each order is billed once).
+Idempotent: everything is looked up before it is made.
+"""
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from backoffice.finance import services
+from backoffice.finance.models import CustomerBillingPolicy, ExchangeRate, FiscalYear, Invoice
+from core.parties.models import Organization
+from integration.bus import services as bus
+from integration.bus.models import Delivery, OutboxEvent
+
+FINANCE_SUBSCRIBERS = "backoffice.finance.handlers."
+RATES = {"EUR": Decimal("11.45"), "USD": Decimal("10.60")}
+ON_DELIVERY = ["556123-4567", "556234-5678"]  # the two portal customers: they see draft invoices wait for delivery
+DEMO_REFERENCE = "Demo"
+
+
+def register() -> None:
+    from core import demo
+
+    demo.register("finance", seed)
+
+
+def seed(admin) -> str:
+    years = _fiscal_years()
+    rates = _exchange_rates()
+    policies = _billing_policies(admin)
+    billed = _bill_confirmed_orders()
+    manual = _manual_invoices(admin)
+    invoices = Invoice.objects.filter(kind=Invoice.Kind.INVOICE).count()
+    return (
+        f"{years} fiscal years, {rates} exchange rates, {policies} customers invoiced on delivery, "
+        f"{billed} order events billed, {manual} manual invoices; {invoices} invoices in all"
+    )
+
+
+def _fiscal_years() -> int:
+    for year in (2026, 2027):
+        FiscalYear.objects.get_or_create(
+            name=str(year), defaults={"start": date(year, 1, 1), "end": date(year, 12, 31)}
+        )
+    return FiscalYear.objects.count()
+
+
+def _exchange_rates() -> int:
+    """A banking day's rate for each of the last 60 days, a gentle random walk (the same every run)."""
+    today = timezone.localdate()
+    rows = []
+    for currency, start in RATES.items():
+        rng = random.Random(currency)
+        rate = start
+        for days_ago in range(60, -1, -1):
+            day = today - timedelta(days=days_ago)
+            rate = (rate * (1 + Decimal(rng.uniform(-0.004, 0.004)))).quantize(Decimal("0.000001"))
+            if day.weekday() < 5:
+                rows.append(ExchangeRate(currency_id=currency, date=day, rate=rate))
+    ExchangeRate.objects.bulk_create(rows, ignore_conflicts=True)
+    return ExchangeRate.objects.count()
+
+
+def _billing_policies(admin) -> int:
+    """The portal customers and every fourth customer with a confirmed order are invoiced on delivery."""
+    ordering = OutboxEvent.objects.filter(name="sales.order_confirmed").order_by("pk")
+    ids = list(dict.fromkeys(payload["organization_id"] for payload in ordering.values_list("payload", flat=True)))
+    chosen = set(ids[::4]) | set(Organization.objects.filter(org_number__in=ON_DELIVERY).values_list("pk", flat=True))
+    have_policy = set(CustomerBillingPolicy.objects.values_list("organization_id", flat=True))
+    for organization in Organization.objects.filter(pk__in=chosen - have_policy):
+        services.billing_policy_set(actor=admin, organization=organization, invoice_on="delivery")
+    return CustomerBillingPolicy.objects.filter(invoice_on="delivery").count()
+
+
+def _bill_confirmed_orders() -> int:
+    """Run finance's deliveries of events still waiting (oldest first): invoices issued or drafted per policy."""
+    bus.relay_pending()
+    waiting = Delivery.objects.filter(subscriber__startswith=FINANCE_SUBSCRIBERS, status__in=Delivery.OPEN_STATES)
+    done = 0
+    for delivery_id in waiting.order_by("pk").values_list("pk", flat=True):
+        done += bus.deliver(delivery_id) == "done"
+    return done
+
+
+def _manual_invoices(admin) -> int:
+    """Two invoices made by hand: one in euro, and one that was credited (a credit note to look at)."""
+    if Invoice.objects.filter(customer_reference=DEMO_REFERENCE).exists():
+        return 0
+    customer = Organization.objects.filter(org_number=ON_DELIVERY[1]).first() or Organization.objects.first()
+    if customer is None:
+        return 0
+    line = services.InvoiceLineInput
+    euro = services.invoice_create(
+        actor=admin,
+        organization=customer,
+        currency="EUR",
+        payment_terms_days=20,
+        customer_reference=DEMO_REFERENCE,
+        lines=[
+            line(description="Konsulttimmar, export", quantity=Decimal(12), unit_price=Decimal("95.00"), tax_rate=25),
+            line(description="Fjällkarta Jämtland", quantity=Decimal(40), unit_price=Decimal("12.50"), tax_rate=6),
+        ],
+    )
+    services.invoice_issue(actor=admin, invoice=euro)
+    returned = services.invoice_create(
+        actor=admin,
+        organization=customer,
+        customer_reference=DEMO_REFERENCE,
+        lines=[line(description="Gasolkök kompakt", quantity=Decimal(4), unit_price=Decimal("695.00"), tax_rate=25)],
+    )
+    returned = services.invoice_issue(actor=admin, invoice=returned)
+    services.invoice_credit(actor=admin, invoice=returned, reason="Goods returned unopened")
+    return 2
