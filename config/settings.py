@@ -26,6 +26,12 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # The company Kontor runs: its name heads quotes and e-mails to customers.
 COMPANY_NAME = env.str("COMPANY_NAME", default="Kontor AB")
+# The seller's details a Swedish invoice must show (the PDF prints those that are set).
+COMPANY_ADDRESS = env.str("COMPANY_ADDRESS", default="")
+COMPANY_ORG_NUMBER = env.str("COMPANY_ORG_NUMBER", default="")
+COMPANY_VAT_NUMBER = env.str("COMPANY_VAT_NUMBER", default="")
+COMPANY_BANKGIRO = env.str("COMPANY_BANKGIRO", default="")
+COMPANY_IBAN = env.str("COMPANY_IBAN", default="")
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 # How long the link a customer answers a quote with keeps working (it also stops when the quote expires).
 QUOTE_LINK_MAX_AGE = env.int("QUOTE_LINK_MAX_AGE_DAYS", default=60) * 24 * 3600

@@ -105,6 +105,8 @@ def test_a_cancelled_order_is_credited_and_the_books_come_back_to_zero(seller, a
     assert (note.credited_invoice.order_id, note.total, note.reason) == (confirmed.pk, Decimal("6711.32"), "Wrong size")
     assert all(row["balance"] == 0 for row in finance_selectors.trial_balance())
     assert finance_selectors.verify_ledger() == []
+    confirmed.refresh_from_db()
+    assert confirmed.invoice_status == "credited"  # sales heard of the credit note
 
 
 def test_invoice_on_delivery_waits_for_logistics(seller, account):

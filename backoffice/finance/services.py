@@ -270,6 +270,8 @@ def lock_date_set(*, actor: User, lock_date: date | None) -> LedgerSettings:
     row = LedgerSettings.objects.select_for_update().get_or_create(pk=1)[0]
     if row.lock_date and lock_date and lock_date < row.lock_date:
         raise ServiceError({"lock_date": _("The lock date only moves forward.")})
+    if row.lock_date and lock_date is None:
+        raise ServiceError({"lock_date": _("The lock date only moves forward; it cannot be removed.")})
     old = row.lock_date
     row.lock_date = lock_date
     row.save(update_fields=["lock_date"])

@@ -35,6 +35,13 @@ def payment_received(event: "ReceivedEvent") -> None:
         services.order_record_back_office(order_id=event.payload["order_id"], invoice_status="paid")
 
 
+@subscribe("finance.credit_note_issued")
+def credit_note_issued(event: "ReceivedEvent") -> None:
+    """The order's invoice was credited (the order was cancelled after invoicing, or finance corrected it)."""
+    if event.payload.get("order_id"):
+        services.order_record_back_office(order_id=event.payload["order_id"], invoice_status="credited")
+
+
 @subscribe("logistics.shipment_dispatched")
 def shipment_dispatched(event: "ReceivedEvent") -> None:
     if event.payload.get("order_id"):

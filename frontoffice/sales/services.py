@@ -788,7 +788,15 @@ def order_record_back_office(
     if order is None:
         return None  # not one of ours (or long gone): nothing to show it on
     changes: dict[str, list[str]] = {}
-    if invoice_status and _INVOICE_PROGRESS.index(invoice_status) > _progress(_INVOICE_PROGRESS, order.invoice_status):
+    if invoice_status == SalesOrder.InvoiceStatus.CREDITED and order.invoice_status != invoice_status:
+        changes["invoice_status"] = [
+            order.invoice_status,
+            invoice_status,
+        ]  # a credit note settles it, whatever came before
+        order.invoice_status = invoice_status
+    elif invoice_status and _INVOICE_PROGRESS.index(invoice_status) > _progress(
+        _INVOICE_PROGRESS, order.invoice_status
+    ):
         changes["invoice_status"] = [order.invoice_status, invoice_status]
         order.invoice_status = invoice_status
     if delivery_status and _DELIVERY_PROGRESS.index(delivery_status) > _progress(
