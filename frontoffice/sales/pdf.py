@@ -11,9 +11,10 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 from reportlab.platypus.flowables import KeepTogether
 
+from core.pdf import lines_table
 from core.templatetags.kontor import money, plain
 from frontoffice.sales.models import Quote
 
@@ -70,36 +71,13 @@ def _render(quote: Quote) -> bytes:
         Spacer(1, 8 * mm),
     ]
     currency = quote.currency_id
-    rows = [[_("Description"), _("Quantity"), _("Unit price"), _("Discount"), _("VAT"), _("Amount")]]
-    for line in quote.lines.select_related("product").order_by("position", "pk"):
-        description = escape(line.description)
-        if line.product:
-            description = f"{escape(line.product.sku)} · {description}"
-        rows.append(
-            [
-                Paragraph(description, small),
-                Paragraph(plain(line.quantity), right),
-                Paragraph(money(line.unit_price, currency), right),
-                Paragraph(f"{plain(line.discount_percent)} %" if line.discount_percent else "", right),
-                Paragraph(f"{plain(line.tax_rate)} %", right),
-                Paragraph(money(line.net_amount, currency), right),
-            ]
-        )
+    lines = quote.lines.select_related("product").order_by("position", "pk")
     story.append(
-        Table(
-            rows,
-            colWidths=[70 * mm, 20 * mm, 26 * mm, 18 * mm, 14 * mm, 26 * mm],
-            repeatRows=1,
-            style=TableStyle(
-                [
-                    ("FONTSIZE", (0, 0), (-1, 0), 8.5),
-                    ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
-                    ("ALIGN", (1, 0), (-1, 0), "RIGHT"),
-                    ("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.black),
-                    ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.lightgrey),
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ]
-            ),
+        lines_table(
+            ((line.product.sku if line.product else "", line) for line in lines),
+            currency=currency,
+            text=small,
+            number=right,
         )
     )
     totals = [[_("Subtotal"), money(quote.subtotal, currency)]]
