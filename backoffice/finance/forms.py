@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.finance.models import ZERO, Account, Journal, JournalEntry
+from backoffice.finance.models import ZERO, Account, Invoice, Journal, JournalEntry
 from backoffice.finance.services import Line
 from core.lists import FilterForm
 from core.parties.models import Organization
@@ -157,3 +157,14 @@ class LockDateForm(forms.Form):
         widget=_date_input(),
         help_text=_("Nothing may be posted on or before this day. It only moves forward."),
     )
+
+
+class InvoiceFilterForm(FilterForm):
+    state = forms.ChoiceField(label=_("State"), choices=[("", _("All states")), *Invoice.State.choices], required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("All kinds")), *Invoice.Kind.choices], required=False)
+
+
+class CreditForm(forms.Form):
+    """Credit an issued invoice in full; the reason is said on the credit note."""
+
+    reason = forms.CharField(label=_("Reason"), max_length=200)

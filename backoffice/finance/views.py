@@ -12,7 +12,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -21,15 +21,18 @@ from django.views.decorators.http import require_POST
 from backoffice.finance import selectors, services
 from backoffice.finance.forms import (
     AccountFilterForm,
+    CreditForm,
     EntryFilterForm,
     EntryForm,
     EntryLineFormSet,
+    InvoiceFilterForm,
     LockDateForm,
     PeriodForm,
     ReverseForm,
     default_period,
 )
-from backoffice.finance.models import Account, Journal, JournalEntry
+from backoffice.finance.models import Account, Invoice, Journal, JournalEntry
+from backoffice.finance.pdf import invoice_pdf
 from core.accounts.decorators import staff_permission_required
 from core.audit.selectors import audit_entries_for
 from core.forms import apply_service_error
@@ -160,6 +163,99 @@ def entry_delete(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(entry)
     messages.success(request, _("The draft is deleted."))
     return redirect("finance:entry-list")
+
+
+# --- invoices ---------------------------------------------------------------------
+
+
+@staff_permission_required("finance.view_invoice")
+def invoice_list(request: HttpRequest) -> HttpResponse:
+    form = InvoiceFilterForm(request.GET)
+    filters = cleaned_filters(form)
+    queryset = selectors.invoice_list(
+        search=filters.get("q") or "", state=filters.get("state") or "", kind=filters.get("kind") or ""
+    )
+    return list_page(request, template="finance/invoice_list.html", queryset=queryset, filter_form=form)
+
+
+@staff_permission_required("finance.view_invoice")
+def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        invoice = selectors.invoice_detail(pk=pk)
+    except Invoice.DoesNotExist:
+        raise Http404 from None
+    return render(
+        request,
+        "finance/invoice_detail.html",
+        {
+            "invoice": invoice,
+            "lines": list(invoice.lines.all()),
+            "by_rate": selectors.invoice_tax_breakdown(invoice),
+            "credit_notes": list(invoice.credit_notes.all()),
+            "credit_form": CreditForm(),
+            "audit_entries": audit_entries_for(instance=invoice),
+        },
+    )
+
+
+def _invoice_action(request: HttpRequest, action, success: str) -> Invoice | None:
+    try:
+        invoice = action()
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+        return None
+    messages.success(request, success % {"invoice": invoice})
+    return invoice
+
+
+@staff_permission_required("finance.issue_invoice")
+@require_POST
+def invoice_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = get_object_or_404(Invoice, pk=pk)
+    _invoice_action(
+        request,
+        lambda: services.invoice_issue(actor=request.user, invoice=invoice),
+        _("Invoice %(invoice)s is issued and booked."),
+    )
+    return redirect("finance:invoice-detail", pk=invoice.pk)
+
+
+@staff_permission_required("finance.issue_invoice")
+@require_POST
+def invoice_credit(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = get_object_or_404(Invoice, pk=pk)
+    form = CreditForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for text in errors:
+                messages.error(request, text)
+        return redirect("finance:invoice-detail", pk=invoice.pk)
+    note = _invoice_action(
+        request,
+        lambda: services.invoice_credit(actor=request.user, invoice=invoice, reason=form.cleaned_data["reason"]),
+        _("Credit note %(invoice)s credits the invoice in full."),
+    )
+    return redirect("finance:invoice-detail", pk=(note or invoice).pk)
+
+
+@staff_permission_required("finance.view_invoice")
+def invoice_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        invoice = selectors.invoice_detail(pk=pk)
+    except Invoice.DoesNotExist:
+        raise Http404 from None
+    return pdf_response(invoice)
+
+
+def pdf_response(invoice: Invoice) -> HttpResponse:
+    """The invoice's PDF, shown in the browser; a draft is named by its id."""
+    response = HttpResponse(
+        invoice_pdf(invoice, language=translation.get_language() or ""), content_type="application/pdf"
+    )
+    name = invoice.number or f"draft-{invoice.pk}"
+    response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
+    return response
 
 
 # --- reports ----------------------------------------------------------------------
