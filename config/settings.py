@@ -322,6 +322,9 @@ SPECTACULAR_SETTINGS = {
         "TicketPriorityEnum": "frontoffice.service.api.PRIORITY_CHOICES",
         "KindEnum": "frontoffice.crm.models.Activity.Kind",  # its name before finance's accounts had a kind too
         "AccountKindEnum": "backoffice.finance.models.Account.Kind",
+        "InvoiceKindEnum": "backoffice.finance.models.Invoice.Kind",
+        "InvoiceStateEnum": "backoffice.finance.models.Invoice.State",
+        "StateEnum": "backoffice.finance.models.JournalEntry.State",  # its name before invoices had a state too
     },
 }
 

@@ -18,7 +18,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backoffice.finance import selectors, services
-from backoffice.finance.models import ZERO, Account, Journal, JournalEntry, JournalLine
+from backoffice.finance.models import ZERO, Account, Invoice, InvoiceLine, Journal, JournalEntry, JournalLine
+from core.api.idempotency import idempotent
 from core.api.permissions import StaffModelPermissions
 from core.parties.models import Organization
 
@@ -395,3 +396,211 @@ class TrialBalanceView(APIView):
         period.is_valid(raise_exception=True)
         report = selectors.trial_balance_report(**period.validated_data)
         return Response(TrialBalanceSerializer(report).data)
+
+
+# --- invoices ----------------------------------------------------------------------
+
+
+class InvoicePermissions(EntryPermissions):
+    """Reading takes the right to see invoices; issuing and crediting take finance.issue_invoice."""
+
+    action_permissions = {"issue": ["finance.issue_invoice"], "credit": ["finance.issue_invoice"]}
+
+
+class InvoiceLineSerializer(serializers.ModelSerializer):
+    account = serializers.CharField(source="account.code", read_only=True, help_text=_("The sales account."))
+
+    class Meta:
+        model = InvoiceLine
+        fields = [
+            "id",
+            "position",
+            "sku",
+            "description",
+            "quantity",
+            "unit_price",
+            "discount_percent",
+            "tax_rate",
+            "net_amount",
+            "tax_amount",
+            "account",
+        ]
+        read_only_fields = fields
+
+
+class InvoiceSummarySerializer(serializers.ModelSerializer):
+    """An invoice or credit note in a list: whose, which order, when, how much, and how far it has come."""
+
+    customer = serializers.IntegerField(source="organization_id", read_only=True, help_text=_("The organization."))
+    currency = serializers.CharField(source="currency_id", read_only=True)
+    amount_due = serializers.DecimalField(**MONEY, read_only=True, help_text=_("What the customer still owes."))
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "id",
+            "kind",
+            "state",
+            "number",
+            "ocr",
+            "customer",
+            "customer_name",
+            "order_number",
+            "customer_reference",
+            "currency",
+            "exchange_rate",
+            "invoice_date",
+            "due_date",
+            "subtotal",
+            "tax_total",
+            "total",
+            "amount_paid",
+            "amount_credited",
+            "amount_due",
+            "credited_invoice",
+            "issued_at",
+        ]
+        read_only_fields = fields
+
+
+class InvoiceSerializer(InvoiceSummarySerializer):
+    """A whole invoice with its lines, its journal entry and the credit notes that credit it."""
+
+    lines = InvoiceLineSerializer(many=True, read_only=True)
+    credit_notes = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta(InvoiceSummarySerializer.Meta):
+        fields = [
+            *InvoiceSummarySerializer.Meta.fields,
+            "customer_vat_number",
+            "billing_address",
+            "payment_terms_days",
+            "tax_rounding",
+            "entry",
+            "reason",
+            "credit_notes",
+            "lines",
+        ]
+        read_only_fields = fields
+
+
+class InvoiceIssueSerializer(serializers.Serializer):
+    invoice_date = serializers.DateField(
+        required=False, allow_null=True, help_text=_("The invoice's date; today if left out.")
+    )
+
+
+class InvoiceCreditSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, help_text=_("Why it is credited; said on the credit note."))
+
+
+class InvoiceFilter(filters.FilterSet):
+    """The invoice list's filters; a value the filter cannot read answers 400 naming it."""
+
+    q = filters.CharFilter(method="_search", help_text=_("Part of the number or customer, the OCR or order number."))
+    customer = filters.NumberFilter(method="_search", help_text=_("The customer's organization id."))
+    order = filters.CharFilter(field_name="order_number", help_text=_("The sales order's number."))
+    state = filters.ChoiceFilter(choices=Invoice.State.choices)
+    kind = filters.ChoiceFilter(choices=Invoice.Kind.choices)
+
+    class Meta:
+        model = Invoice
+        fields = ["q", "customer", "order", "state", "kind"]
+
+    def filter_queryset(self, queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:
+        values = self.form.cleaned_data
+        customer = values.get("customer")
+        invoices = selectors.invoice_list(
+            search=values.get("q") or "",
+            state=values.get("state") or "",
+            kind=values.get("kind") or "",
+            organization_id=int(customer) if customer is not None else None,
+        )
+        if values.get("order"):
+            invoices = invoices.filter(order_number__iexact=values["order"])
+        return invoices
+
+    def _search(self, queryset: QuerySet[Invoice], name: str, value: Any) -> QuerySet[Invoice]:
+        return queryset  # filter_queryset hands every value to the selector
+
+
+IDEMPOTENCY = (
+    "Send an `Idempotency-Key` header to make a retry safe: the same key and body answer the first response "
+    "again (header `Idempotent-Replayed: true`) without doing anything; the same key with another body answers 422."
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List invoices and credit notes"),
+    retrieve=extend_schema(summary="Get an invoice or credit note with its lines"),
+)
+@extend_schema(tags=["finance"])
+class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Customer invoices and credit notes. Sales orders create them; here they are read, issued and credited."""
+
+    serializer_class = InvoiceSerializer
+    permission_classes = [InvoicePermissions]
+    filterset_class = InvoiceFilter
+    filter_backends = [filters.DjangoFilterBackend]
+
+    def get_queryset(self) -> QuerySet[Invoice]:
+        return selectors.invoice_list()
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        return InvoiceSummarySerializer if self.action == "list" else InvoiceSerializer
+
+    def get_object(self) -> Invoice:
+        try:
+            invoice = selectors.invoice_detail(pk=int(self.kwargs[self.lookup_field]))
+        except (ValueError, Invoice.DoesNotExist):
+            raise Http404 from None
+        self.check_object_permissions(self.request, invoice)
+        return invoice
+
+    def _answer(self, invoice: Invoice, code: int = status.HTTP_200_OK) -> Response:
+        invoice = selectors.invoice_detail(pk=invoice.pk)
+        return Response(InvoiceSerializer(invoice, context=self.get_serializer_context()).data, code)
+
+    @extend_schema(
+        summary="Issue a draft invoice",
+        description=(
+            "Gives the draft its number and OCR reference, books it in the sales journal and e-mails it to the "
+            f"customer; afterwards it never changes. Takes the right to issue invoices. {IDEMPOTENCY}"
+        ),
+        request=InvoiceIssueSerializer,
+        responses={200: InvoiceSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def issue(self, request: Request, pk: str | None = None) -> Response:
+        invoice = self.get_object()
+        body = InvoiceIssueSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+
+        def work() -> Response:
+            issued = services.invoice_issue(
+                actor=request.user, invoice=invoice, invoice_date=body.validated_data.get("invoice_date")
+            )
+            return self._answer(issued)
+
+        return idempotent(request, work)
+
+    @extend_schema(
+        summary="Credit an issued invoice in full",
+        description=(
+            "Issues and books a credit note with the invoice's lines and answers with it (201). An invoice is "
+            f"credited once. Takes the right to issue invoices. {IDEMPOTENCY}"
+        ),
+        request=InvoiceCreditSerializer,
+        responses={201: InvoiceSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def credit(self, request: Request, pk: str | None = None) -> Response:
+        invoice = self.get_object()
+        body = InvoiceCreditSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+
+        def work() -> Response:
+            note = services.invoice_credit(actor=request.user, invoice=invoice, reason=body.validated_data["reason"])
+            return self._answer(note, status.HTTP_201_CREATED)
+
+        return idempotent(request, work)

@@ -1,13 +1,14 @@
-"""The finance API under /api/v1/finance/: accounts, journal entries and the trial balance."""
+"""The finance API under /api/v1/finance/: accounts, journal entries, invoices and the trial balance."""
 
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from backoffice.finance.api import AccountViewSet, JournalEntryViewSet, TrialBalanceView
+from backoffice.finance.api import AccountViewSet, InvoiceViewSet, JournalEntryViewSet, TrialBalanceView
 
 router = DefaultRouter()
 router.register("accounts", AccountViewSet, basename="finance-account")
 router.register("entries", JournalEntryViewSet, basename="finance-entry")
+router.register("invoices", InvoiceViewSet, basename="finance-invoice")
 
 urlpatterns = [
     path("reports/trial-balance/", TrialBalanceView.as_view(), name="finance-trial-balance"),

@@ -1,0 +1,105 @@
+"""/api/v1/finance/invoices/: the list with its filters, one invoice with its lines, issue and credit (idempotent)."""
+
+from datetime import date
+
+import pytest
+
+from backoffice.finance.models import FiscalYear, Invoice, JournalEntry
+from backoffice.finance.tests.test_invoice_pages import make_invoice
+from core.parties.tests.factories import OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+
+INVOICES = "/api/v1/finance/invoices/"
+
+
+@pytest.fixture(autouse=True)
+def _year(db):
+    year = date.today().year
+    for y in (year - 1, year, year + 1):
+        FiscalYear.objects.get_or_create(name=str(y), defaults={"start": date(y, 1, 1), "end": date(y, 12, 31)})
+
+
+@pytest.fixture
+def finance(api_client_for, make_staff):
+    return api_client_for(make_staff("Finance"))
+
+
+@pytest.fixture
+def management(api_client_for, make_staff):
+    return api_client_for(make_staff("Management"))
+
+
+@pytest.fixture
+def sales(api_client_for, make_staff):
+    return api_client_for(make_staff("Sales"))
+
+
+def _ids(response) -> list[int]:
+    assert response.status_code == 200, response.content
+    return [row["id"] for row in response.json()["results"]]
+
+
+def test_the_list_filters_by_customer_order_and_state(management):
+    alfa, beta = OrganizationFactory(name="Alfa AB"), OrganizationFactory(name="Beta AB")
+    issued = make_invoice(alfa, issue=True, order_number="SO-2026-00021", order_id=21)
+    draft = make_invoice(beta, order_number="SO-2026-00022", order_id=22)
+    assert _ids(management.get(INVOICES)) == [draft.pk, issued.pk]
+    assert _ids(management.get(INVOICES, {"customer": alfa.pk})) == [issued.pk]
+    assert _ids(management.get(INVOICES, {"order": "SO-2026-00022"})) == [draft.pk]
+    assert _ids(management.get(INVOICES, {"state": "issued"})) == [issued.pk]
+    row = management.get(INVOICES, {"state": "issued"}).json()["results"][0]
+    assert (row["number"], row["customer"], row["total"], row["kind"]) == (issued.number, alfa.pk, "306.00", "invoice")
+    for bad in ({"customer": "abc"}, {"state": "sent"}):
+        response = management.get(INVOICES, bad)
+        assert response.status_code == 400 and set(bad) <= set(response.json())
+
+
+def test_one_invoice_has_its_lines(management, sales):
+    invoice = make_invoice(issue=True)
+    body = management.get(f"{INVOICES}{invoice.pk}/").json()
+    assert [line["description"] for line in body["lines"]] == ["Tält", "Kaffe"]
+    assert (body["ocr"], body["entry"], body["credit_notes"]) == (invoice.ocr, invoice.entry_id, [])
+    assert management.get(f"{INVOICES}999999/").status_code == 404
+    assert sales.get(INVOICES).status_code == 403
+
+
+def test_management_reads_but_does_not_issue(management):
+    invoice = make_invoice()
+    assert management.post(f"{INVOICES}{invoice.pk}/issue/").status_code == 403
+    invoice.refresh_from_db()
+    assert invoice.state == Invoice.State.DRAFT
+
+
+def test_issue_with_a_key_replays_without_issuing_again(finance):
+    invoice = make_invoice()
+    url = f"{INVOICES}{invoice.pk}/issue/"
+    first = finance.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="issue-1")
+    assert first.status_code == 200, first.content
+    assert first.json()["state"] == "issued" and first.json()["number"]
+    entries = JournalEntry.objects.count()
+    replay = finance.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="issue-1")
+    assert replay.status_code == 200 and replay["Idempotent-Replayed"] == "true"
+    assert replay.json() == first.json() and JournalEntry.objects.count() == entries
+    again = finance.post(url, {}, format="json")
+    assert again.status_code == 400 and "Only a draft invoice can be issued." in str(again.json())
+
+
+def test_credit_with_a_key_creates_one_credit_note(finance):
+    invoice = make_invoice(issue=True)
+    url = f"{INVOICES}{invoice.pk}/credit/"
+    assert finance.post(url, {}, format="json").status_code == 400  # a reason is needed
+    first = finance.post(url, {"reason": "Returned"}, format="json", HTTP_IDEMPOTENCY_KEY="credit-1")
+    assert first.status_code == 201, first.content
+    note = invoice.credit_notes.get()
+    assert (first.json()["id"], first.json()["kind"], first.json()["credited_invoice"]) == (
+        note.pk,
+        "credit_note",
+        invoice.pk,
+    )
+    replay = finance.post(url, {"reason": "Returned"}, format="json", HTTP_IDEMPOTENCY_KEY="credit-1")
+    assert replay.status_code == 201 and replay.json() == first.json()
+    other = finance.post(url, {"reason": "Something else"}, format="json", HTTP_IDEMPOTENCY_KEY="credit-1")
+    assert other.status_code == 422
+    assert Invoice.objects.filter(kind=Invoice.Kind.CREDIT_NOTE).count() == 1
+    assert finance.get(f"{INVOICES}{invoice.pk}/").json()["credit_notes"] == [note.pk]
