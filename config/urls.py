@@ -32,6 +32,7 @@ urlpatterns = [
     path("app/", include("core.urls")),
     path("portal/", include("frontoffice.sales.portal_urls")),
     path("portal/", include("frontoffice.service.portal_urls")),
+    path("portal/", include("backoffice.finance.portal_urls")),
     path("portal/help/", include("frontoffice.helpcenter.portal_urls")),
     path("portal/", include("core.portal_urls")),
     path("api/", include("config.api_urls")),

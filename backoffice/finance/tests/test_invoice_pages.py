@@ -135,3 +135,35 @@ def test_the_pdf_downloads(client_for, management):
     assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
     assert invoice.number in response["Content-Disposition"]
     assert client_for(management).get(reverse("finance:invoice-detail", args=[99999])).status_code == 404
+
+
+# --- the customer portal ---------------------------------------------------------------
+
+
+PORTAL = "/portal/invoices/"
+
+
+def test_a_customer_sees_only_its_organizations_issued_invoices(client_for, customer_user):
+    from core.parties.models import Person
+
+    mine = Person.objects.get(user=customer_user).organization
+    issued = make_invoice(mine, issue=True, order_number="SO-2026-00031")
+    note = services.invoice_credit(actor=None, invoice=issued, reason="Returned")
+    draft = make_invoice(mine)
+    others = make_invoice(OrganizationFactory(name="Annan AB"), issue=True)
+    client = client_for(customer_user)
+    response = client.get(PORTAL)
+    assert response.status_code == 200
+    assert list(response.context["rows"]) == [note, issued]
+    page = response.content.decode()
+    assert f"Invoice {issued.number}" in page and f"Credit note {note.number}" in page and others.number not in page
+    assert 'href="/portal/invoices/"' in page  # the portal's menu links here
+    pdf = client.get(reverse("portal-invoice-pdf", args=[issued.pk]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    for guessed in (draft, others):
+        assert client.get(reverse("portal-invoice-pdf", args=[guessed.pk])).status_code == 404
+
+
+def test_staff_and_visitors_do_not_use_the_portal_list(client, client_for, finance):
+    assert client.get(PORTAL).status_code == 302  # to sign in
+    assert client_for(finance).get(PORTAL).status_code == 403
