@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -81,15 +81,6 @@ def _reader_is_customer(context: dict[str, Any]) -> bool:
 def _first_name(user: User) -> str:
     """What a customer is told of an agent: the first name, never the address."""
     return user.full_name.split()[0] if user.full_name.strip() else settings.COMPANY_NAME
-
-
-def _visible_attachments(*, customer: bool) -> Prefetch:
-    """Every file of the ticket the reader may open, as `visible_attachments`: customers' without internal notes'."""
-    files = Attachment.objects.all()
-    if customer:
-        # The rule of selectors.attachment_for_customer: a note's file stays with the agents.
-        files = files.exclude(message__kind=Message.Kind.NOTE)
-    return Prefetch("attachments", queryset=files, to_attr="visible_attachments")
 
 
 # --- permissions -------------------------------------------------------------------
@@ -282,7 +273,7 @@ class TicketSerializer(serializers.ModelSerializer):
     def get_attachments(self, ticket: Ticket) -> list[dict[str, Any]]:
         files = getattr(ticket, "visible_attachments", None)
         if files is None:  # never read without the reader's prefetch: an unfiltered list could hold a note's file
-            raise RuntimeError("Tickets are serialized with _visible_attachments() prefetched.")
+            raise RuntimeError("Tickets are serialized with selectors.visible_attachments() prefetched.")
         return AttachmentSerializer(files, many=True, context=self.context).data
 
     def to_representation(self, ticket: Ticket) -> dict[str, Any]:
@@ -609,7 +600,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             super()
             .filter_queryset(queryset)
             .select_related("requester", "organization", "queue", "category", "assignee")
-            .prefetch_related(_visible_attachments(customer=self._customer()))
+            .prefetch_related(selectors.visible_attachments(customer=self._customer()))
         )
 
     def _detail(self, number: int) -> Ticket:
@@ -622,7 +613,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 ticket = selectors.ticket_detail(user=user, number=number)
         except Ticket.DoesNotExist:
             raise Http404 from None
-        prefetch_related_objects([ticket], _visible_attachments(customer=self._customer()))
+        prefetch_related_objects([ticket], selectors.visible_attachments(customer=self._customer()))
         return ticket
 
     def get_object(self) -> Ticket:
@@ -643,17 +634,9 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         if self._customer():
             return self._detail(ticket.number)
         written = (
-            Ticket.objects.select_related("requester", "organization", "queue", "category", "assignee")
-            .prefetch_related(
-                Prefetch(
-                    "messages",
-                    queryset=Message.objects.select_related("author_user", "author_person").prefetch_related(
-                        "attachments"
-                    ),
-                ),
-                _visible_attachments(customer=False),
-            )
-            .get(pk=ticket.pk)
+            selectors.agent_conversation(Ticket.objects.filter(pk=ticket.pk))
+            .prefetch_related(selectors.visible_attachments(customer=False))
+            .get()
         )
         return written
 

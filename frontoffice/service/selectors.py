@@ -120,22 +120,31 @@ def breaching_filter(now: datetime) -> Q:
     )
 
 
-def ticket_detail(*, user, number: int) -> Ticket:
-    """One ticket the agent may see, with its conversation (notes included) and files, in a fixed number of queries."""
-    return (
-        tickets_for_agent(user=user)
-        .select_related(
-            "requester__user", "organization", "queue__lead", "assignee", "category", "sla_policy", "merged_into"
-        )
-        .prefetch_related(
-            Prefetch(
-                "messages",
-                queryset=Message.objects.select_related("author_user", "author_person").prefetch_related("attachments"),
-            ),
-            "cc",
-        )
-        .get(number=number)
+def agent_conversation(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Tickets with their whole conversation (internal notes included) and files, in a fixed number of queries."""
+    return tickets.select_related(
+        "requester__user", "organization", "queue__lead", "assignee", "category", "sla_policy", "merged_into"
+    ).prefetch_related(
+        Prefetch(
+            "messages",
+            queryset=Message.objects.select_related("author_user", "author_person").prefetch_related("attachments"),
+        ),
+        "cc",
     )
+
+
+def ticket_detail(*, user, number: int) -> Ticket:
+    """One ticket the agent may see, with its conversation (notes included) and files."""
+    return agent_conversation(tickets_for_agent(user=user)).get(number=number)
+
+
+def visible_attachments(*, customer: bool) -> Prefetch:
+    """Every file of a ticket its reader may open, as `visible_attachments`: a customer never gets a note's file
+    (the rule of attachment_for_customer)."""
+    files = Attachment.objects.all()
+    if customer:
+        files = files.exclude(message__kind=Message.Kind.NOTE)
+    return Prefetch("attachments", queryset=files, to_attr="visible_attachments")
 
 
 def customer_other_tickets(*, ticket: Ticket, limit: int = 8) -> list[Ticket]:
