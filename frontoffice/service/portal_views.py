@@ -147,14 +147,6 @@ class TicketForm(forms.Form):
     def clean_cc(self) -> list[Person]:
         return [self.colleagues[pk] for pk in self.cleaned_data.get("cc", []) if pk in self.colleagues]
 
-    def clean(self) -> dict:
-        data = super().clean()
-        category = data.get("category")
-        if category is None or not category.customer_may_set_priority or not data.get("priority"):
-            # Only a category that lets customers choose takes their priority; every other ticket starts as normal.
-            data["priority"] = Priority.NORMAL
-        return data
-
 
 class ReplyForm(forms.Form):
     body = forms.CharField(label=gettext_lazy("Your reply"), widget=forms.Textarea(attrs={"rows": 4}))
