@@ -13,7 +13,6 @@ from core.accounts.decorators import customer_required
 from core.parties.selectors import person_for_portal_user
 
 PER_PAGE = 20
-VISIBLE = [Invoice.State.ISSUED, Invoice.State.PAID]  # never a draft, nor a cancelled draft
 
 
 def _invoices(request: HttpRequest) -> QuerySet[Invoice]:
@@ -21,7 +20,7 @@ def _invoices(request: HttpRequest) -> QuerySet[Invoice]:
     person = person_for_portal_user(user=request.user)
     if person is None or not person.organization_id:
         return Invoice.objects.none()
-    return selectors.invoice_list(organization_id=person.organization_id).filter(state__in=VISIBLE)
+    return selectors.portal_invoices(organization_id=person.organization_id)
 
 
 @customer_required

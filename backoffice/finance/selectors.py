@@ -325,6 +325,12 @@ def invoice_list(
     return invoices.order_by(F("invoice_date").desc(nulls_first=True), "-pk")
 
 
+def portal_invoices(*, organization_id: int) -> QuerySet[Invoice]:
+    """What a customer's portal shows: the organization's issued (or paid) invoices and credit notes, never a draft
+    or a cancelled draft."""
+    return invoice_list(organization_id=organization_id).filter(state__in=[Invoice.State.ISSUED, Invoice.State.PAID])
+
+
 def invoice_detail(*, pk: int) -> Invoice:
     return (
         Invoice.objects.select_related("organization", "currency", "entry", "credited_invoice", "issued_by")
