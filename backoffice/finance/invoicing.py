@@ -117,22 +117,32 @@ class PostingLine:
 
 
 def posting_lines(
-    by_rate: Iterable[RateTotal], *, exchange_rate: Decimal = Decimal(1), foreign: bool = False, credit: bool = False
+    by_rate: Iterable[RateTotal],
+    *,
+    exchange_rate: Decimal = Decimal(1),
+    foreign: bool = False,
+    credit: bool = False,
+    net_accounts: dict[Decimal, dict[str, Decimal]] | None = None,
 ) -> list[PostingLine]:
     """The sales entry of an invoice (or, with `credit`, of a credit note: every line turned around).
 
     Each rate's net goes to its sales account and its VAT to its output VAT account, each converted to SEK
     and rounded on its own; the receivable is their sum, so the entry balances to the öre whatever the rate.
-    Lines that come to 0.00 SEK are left out (the books hold no empty lines).
+    `net_accounts` splits a rate's net over other income accounts (a fee invoice books its fee and its interest
+    apart); the split must add up to the rate's net. Lines that come to 0.00 SEK are left out.
     """
     credits: list[PostingLine] = []
     receivable_currency = ZERO
     for item in by_rate:
         receivable_currency += item.net + item.tax
-        for amount, code in ((item.net, None), (item.tax, "vat")):
+        split = (net_accounts or {}).get(rate_key(item.rate)) or {sales_account_code(item.rate): item.net}
+        if sum(split.values(), ZERO) != item.net:
+            raise ValueError(f"The net of VAT {item.rate} % is {item.net}, its accounts add up to another amount.")
+        parts = [(amount, account) for account, amount in split.items()]
+        parts.append((item.tax, vat_account_code(item.rate) if item.tax else ""))
+        for amount, account in parts:
             if not amount:
                 continue
-            account = sales_account_code(item.rate) if code is None else vat_account_code(item.rate)
             base = to_base(amount, exchange_rate)
             if base:
                 credits.append(PostingLine(account, credit=base, amount_currency=-amount if foreign else None))

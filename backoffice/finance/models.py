@@ -344,6 +344,8 @@ class Invoice(models.Model):
     )
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    # The highest dunning letter sent about it (0: none); kept here so the overdue list needs no join.
+    dunning_level = models.PositiveSmallIntegerField(_("dunning level"), default=0)
 
     class Meta:
         verbose_name = _("invoice")
@@ -456,3 +458,489 @@ class InvoiceLine(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+# --- customer payments and bank files --------------------------------------------------------------------------
+
+
+class BankStatement(models.Model):
+    """A bank file as it was imported (CSV or ISO 20022 camt.053). The same file twice is refused by its hash."""
+
+    class Format(models.TextChoices):
+        CSV = "csv", _("CSV")
+        CAMT053 = "camt053", _("ISO 20022 camt.053")
+
+    file_name = models.CharField(_("file"), max_length=200)
+    file_sha256 = models.CharField(max_length=64, unique=True, editable=False)
+    format = models.CharField(_("format"), max_length=10, choices=Format.choices)
+    account_iban = models.CharField(_("bank account"), max_length=34, blank=True)
+    statement_date = models.DateField(_("statement date"), null=True, blank=True)
+    line_count = models.PositiveIntegerField(_("lines"), default=0)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    imported_at = models.DateTimeField(_("imported"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bank statement")
+        verbose_name_plural = _("bank statements")
+        ordering = ["-imported_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class BankStatementLine(models.Model):
+    """One transaction of a bank file. Money in is matched to open invoices (by OCR reference and amount);
+    what cannot be matched waits on the exceptions list until someone decides, and is booked only then."""
+
+    class State(models.TextChoices):
+        NEW = "new", pgettext_lazy("bank line state", "To match")
+        MATCHED = "matched", pgettext_lazy("bank line state", "Matched")
+        IGNORED = "ignored", pgettext_lazy("bank line state", "Ignored")
+
+    statement = models.ForeignKey(BankStatement, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(_("position"))
+    date = models.DateField(_("booking date"))
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2, help_text=_("Negative: money out."))
+    currency = models.CharField(_("currency"), max_length=3)
+    reference = models.CharField(_("reference"), max_length=140, blank=True)
+    counterparty = models.CharField(_("counterparty"), max_length=200, blank=True)
+    bank_reference = models.CharField(_("bank's reference"), max_length=60, blank=True)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.NEW)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("bank statement line")
+        verbose_name_plural = _("bank statement lines")
+        ordering = ["statement", "position"]
+        indexes = [models.Index(fields=["state", "date"], name="finance_bankline_state_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["statement", "position"], name="finance_bankline_position_unique"),
+            models.CheckConstraint(condition=~Q(amount=0), name="finance_bankline_not_zero"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.amount} {self.currency} {self.reference}"
+
+
+class Payment(models.Model):
+    """Money a customer paid, booked to the bank journal. What is allocated to invoices clears receivables;
+    what is left (an overpayment, or a payment on account) is the customer's credit until it is allocated."""
+
+    class Method(models.TextChoices):
+        MANUAL = "manual", _("Registered by hand")
+        BANK_FILE = "bank_file", _("Bank file")
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+"
+    )
+    date = models.DateField(_("payment date"))
+    currency = models.ForeignKey(Currency, verbose_name=_("currency"), on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+    exchange_rate = models.DecimalField(
+        _("exchange rate"), max_digits=16, decimal_places=6, default=Decimal(1), help_text=_("SEK per unit.")
+    )
+    amount_allocated = models.DecimalField(_("allocated"), max_digits=16, decimal_places=2, default=ZERO)
+    reference = models.CharField(_("reference"), max_length=140, blank=True)
+    payer_name = models.CharField(_("payer"), max_length=200, blank=True)
+    method = models.CharField(_("method"), max_length=10, choices=Method.choices, default=Method.MANUAL)
+    bank_line = models.OneToOneField(
+        BankStatementLine,
+        verbose_name=_("bank line"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payment",
+    )
+    entry = models.OneToOneField(
+        JournalEntry,
+        verbose_name=_("journal entry"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payment",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("registered"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-date", "-pk"]
+        permissions = [("register_payment", _("Can register, import and match payments"))]
+        indexes = [models.Index(fields=["organization", "-date"], name="finance_payment_customer_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="finance_payment_amount_positive"),
+            models.CheckConstraint(condition=Q(exchange_rate__gt=0), name="finance_payment_rate_positive"),
+            models.CheckConstraint(
+                condition=Q(amount_allocated__gte=0, amount_allocated__lte=F("amount")),
+                name="finance_payment_allocated_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.amount} {self.currency_id}"
+
+    @property
+    def amount_unallocated(self) -> Decimal:
+        return self.amount - self.amount_allocated
+
+
+class PaymentAllocation(models.Model):
+    """The part of a payment that settles one invoice, in the invoice's currency. The receivable leaves the books
+    at the invoice's rate; the difference to the payment's rate is the exchange gain or loss."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations")
+    invoice = models.ForeignKey(
+        Invoice, verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="allocations"
+    )
+    date = models.DateField(_("date"))
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+    amount_base = models.DecimalField(_("receivable cleared (SEK)"), max_digits=16, decimal_places=2)
+    exchange_difference = models.DecimalField(
+        _("exchange difference (SEK)"),
+        max_digits=16,
+        decimal_places=2,
+        default=ZERO,
+        help_text=_("Positive: a gain; negative: a loss."),
+    )
+    entry = models.ForeignKey(
+        JournalEntry, verbose_name=_("journal entry"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment allocation")
+        verbose_name_plural = _("payment allocations")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0, amount_base__gte=0), name="finance_allocation_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id} → {self.invoice_id}: {self.amount}"
+
+
+# --- dunning and credit hold -----------------------------------------------------------------------------------
+
+
+class DunningPolicy(models.Model):
+    """How the company chases overdue invoices (one row): when each reminder goes out, what it costs the customer,
+    and when a customer goes on credit hold."""
+
+    reminder_days = models.PositiveSmallIntegerField(_("reminder after (days overdue)"), default=7)
+    second_reminder_days = models.PositiveSmallIntegerField(_("second reminder after (days overdue)"), default=21)
+    final_notice_days = models.PositiveSmallIntegerField(_("final notice after (days overdue)"), default=35)
+    reminder_fee = models.DecimalField(
+        _("reminder fee (SEK)"), max_digits=10, decimal_places=2, default=Decimal("60.00")
+    )
+    fee_from_level = models.PositiveSmallIntegerField(
+        _("charge the fee from level"), default=2, help_text=_("1 reminder, 2 second reminder, 3 final notice.")
+    )
+    interest_rate = models.DecimalField(
+        _("late-payment interest (% a year)"), max_digits=5, decimal_places=2, default=Decimal("10.50")
+    )
+    charge_interest = models.BooleanField(_("charge interest on the final notice"), default=True)
+    hold_after_days = models.PositiveSmallIntegerField(
+        _("credit hold when an invoice is overdue more than (days)"), default=30
+    )
+    hold_over_amount = models.DecimalField(
+        _("credit hold when overdue amount exceeds (SEK)"),
+        max_digits=16,
+        decimal_places=2,
+        default=Decimal("50000.00"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("dunning policy")
+        verbose_name_plural = _("dunning policy")
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="finance_dunning_single_row"),
+            models.CheckConstraint(
+                condition=Q(
+                    reminder_days__lt=F("second_reminder_days"), second_reminder_days__lt=F("final_notice_days")
+                ),
+                name="finance_dunning_levels_in_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    reminder_fee__gte=0,
+                    interest_rate__gte=0,
+                    hold_over_amount__gte=0,
+                    fee_from_level__gte=1,
+                    fee_from_level__lte=3,
+                ),
+                name="finance_dunning_amounts_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Dunning policy"))
+
+
+class DunningLetter(models.Model):
+    """A reminder, second reminder or final notice about one overdue invoice. Its fee and interest, if any, are
+    billed on their own fee invoice so they are numbered, booked, payable by OCR and seen on the portal."""
+
+    class Level(models.IntegerChoices):
+        REMINDER = 1, _("Reminder")
+        SECOND_REMINDER = 2, _("Second reminder")
+        FINAL_NOTICE = 3, _("Final notice")
+
+    invoice = models.ForeignKey(
+        Invoice, verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="dunning_letters"
+    )
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    date = models.DateField(_("date"))
+    days_overdue = models.PositiveIntegerField(_("days overdue"))
+    amount_due = models.DecimalField(_("amount due"), max_digits=16, decimal_places=2)
+    fee = models.DecimalField(_("fee"), max_digits=10, decimal_places=2, default=ZERO)
+    interest = models.DecimalField(_("interest"), max_digits=16, decimal_places=2, default=ZERO)
+    fee_invoice = models.OneToOneField(
+        Invoice,
+        verbose_name=_("fee invoice"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dunning_letter",
+    )
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dunning letter")
+        verbose_name_plural = _("dunning letters")
+        ordering = ["-date", "-pk"]
+        indexes = [models.Index(fields=["-date"], name="finance_dunning_date_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "level"], name="finance_dunning_once_per_level"),
+            models.CheckConstraint(condition=Q(level__gte=1, level__lte=3), name="finance_dunning_level_1_3"),
+            models.CheckConstraint(
+                condition=Q(fee__gte=0, interest__gte=0, amount_due__gt=0), name="finance_dunning_amounts"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice} {self.get_level_display()}"
+
+
+class CreditHold(models.Model):
+    """Whether finance holds a customer's credit. Set by the dunning policy (released again when the customer has
+    paid) or by hand (then only released by hand). Every change is published as `finance.credit_hold_changed`."""
+
+    organization = models.OneToOneField(
+        Organization, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="credit_hold"
+    )
+    on_hold = models.BooleanField(_("on credit hold"), default=False)
+    is_manual = models.BooleanField(_("set by hand"), default=False)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    overdue_amount = models.DecimalField(_("overdue (SEK)"), max_digits=16, decimal_places=2, default=ZERO)
+    changed_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("credit hold")
+        verbose_name_plural = _("credit holds")
+        indexes = [models.Index(fields=["on_hold"], name="finance_credithold_on_idx", condition=Q(on_hold=True))]
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {self.on_hold}"
+
+
+# --- suppliers ------------------------------------------------------------------------------------------------
+
+
+class SupplierBill(models.Model):
+    """An invoice from a supplier. Approval gives it its own number and books the payable, the expense and the
+    input VAT; a payment run pays it. Bills from goods receipts carry the purchase order so that finance can match
+    order, receipt and bill (three-way match) and list what differs."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", pgettext_lazy("bill state", "To approve")
+        APPROVED = "approved", pgettext_lazy("bill state", "Approved")
+        PAID = "paid", pgettext_lazy("bill state", "Paid")
+        CANCELLED = "cancelled", pgettext_lazy("bill state", "Cancelled")
+
+    class Match(models.TextChoices):
+        NONE = "none", _("No purchase order")
+        MATCHED = "matched", _("Matches order and receipt")
+        EXCEPTION = "exception", _("Differs from order or receipt")
+
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
+    supplier = models.ForeignKey(Organization, verbose_name=_("supplier"), on_delete=models.PROTECT, related_name="+")
+    supplier_reference = models.CharField(_("supplier's invoice number"), max_length=60)
+    number = models.CharField(_("number"), max_length=30, blank=True)
+    bill_date = models.DateField(_("bill date"))
+    due_date = models.DateField(_("due date"))
+    currency = models.ForeignKey(Currency, verbose_name=_("currency"), on_delete=models.PROTECT, related_name="+")
+    exchange_rate = models.DecimalField(
+        _("exchange rate"), max_digits=16, decimal_places=6, default=Decimal(1), help_text=_("SEK per unit.")
+    )
+    payment_reference = models.CharField(_("pay with reference (OCR)"), max_length=40, blank=True)
+    subtotal = models.DecimalField(_("net"), max_digits=16, decimal_places=2, default=ZERO)
+    tax_total = models.DecimalField(_("VAT"), max_digits=16, decimal_places=2, default=ZERO)
+    total = models.DecimalField(_("total"), max_digits=16, decimal_places=2, default=ZERO)
+    amount_paid = models.DecimalField(_("paid"), max_digits=16, decimal_places=2, default=ZERO)
+    purchase_order_id = models.PositiveBigIntegerField(_("purchase order id"), null=True, blank=True)
+    purchase_order_number = models.CharField(_("purchase order"), max_length=40, blank=True)
+    source_event = models.UUIDField(_("created by event"), null=True, blank=True, unique=True, editable=False)
+    match_state = models.CharField(_("three-way match"), max_length=10, choices=Match.choices, default=Match.NONE)
+    match_problems = models.JSONField(_("match problems"), default=list, blank=True)
+    entry = models.OneToOneField(
+        JournalEntry,
+        verbose_name=_("journal entry"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="supplier_bill",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("supplier bill")
+        verbose_name_plural = _("supplier bills")
+        ordering = ["-bill_date", "-pk"]
+        permissions = [
+            ("approve_supplierbill", _("Can approve supplier bills")),
+            ("pay_supplierbill", _("Can run supplier payments")),
+        ]
+        indexes = [
+            models.Index(fields=["supplier", "-bill_date"], name="finance_bill_supplier_idx"),
+            models.Index(fields=["state", "due_date"], name="finance_bill_due_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["supplier", "supplier_reference"],
+                condition=~Q(state="cancelled"),
+                name="finance_bill_supplier_reference_unique",
+            ),
+            models.UniqueConstraint(fields=["number"], condition=~Q(number=""), name="finance_bill_number_unique"),
+            models.CheckConstraint(condition=Q(total=F("subtotal") + F("tax_total")), name="finance_bill_total"),
+            models.CheckConstraint(
+                condition=Q(subtotal__gte=0, tax_total__gte=0, amount_paid__gte=0, amount_paid__lte=F("total")),
+                name="finance_bill_amounts_valid",
+            ),
+            models.CheckConstraint(condition=Q(due_date__gte=F("bill_date")), name="finance_bill_due_after_date"),
+            models.CheckConstraint(condition=Q(exchange_rate__gt=0), name="finance_bill_rate_positive"),
+            models.CheckConstraint(
+                condition=Q(state__in=["draft", "cancelled"])
+                | (~Q(number="") & Q(approved_at__isnull=False) & (Q(entry__isnull=False) | Q(total=0))),
+                name="finance_bill_approved_is_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"{self.supplier_reference}"
+
+    @property
+    def amount_due(self) -> Decimal:
+        if self.state in {self.State.DRAFT, self.State.CANCELLED}:
+            return ZERO
+        return self.total - self.amount_paid
+
+
+class SupplierBillLine(models.Model):
+    """One line of a supplier bill: what was bought, the expense (or stock) account and the VAT rate."""
+
+    bill = models.ForeignKey(SupplierBill, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    description = models.CharField(_("description"), max_length=300)
+    sku = models.CharField(_("article number"), max_length=64, blank=True)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
+    unit_price = models.DecimalField(_("unit price"), max_digits=14, decimal_places=2)
+    tax_rate = models.DecimalField(_("VAT (%)"), max_digits=5, decimal_places=2)
+    net_amount = models.DecimalField(_("net"), max_digits=16, decimal_places=2)
+    tax_amount = models.DecimalField(_("VAT"), max_digits=16, decimal_places=2)
+    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="bill_lines")
+    purchase_order_line_id = models.PositiveBigIntegerField(_("purchase order line id"), null=True, blank=True)
+    ordered_quantity = models.DecimalField(_("ordered"), max_digits=12, decimal_places=3, null=True, blank=True)
+    ordered_unit_price = models.DecimalField(_("ordered price"), max_digits=14, decimal_places=2, null=True, blank=True)
+    received_quantity = models.DecimalField(_("received"), max_digits=12, decimal_places=3, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("supplier bill line")
+        verbose_name_plural = _("supplier bill lines")
+        ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="finance_billline_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0, net_amount__gte=0, tax_amount__gte=0),
+                name="finance_billline_amounts_not_negative",
+            ),
+            models.CheckConstraint(condition=Q(tax_rate__gte=0, tax_rate__lte=100), name="finance_billline_tax_0_100"),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class PaymentRun(models.Model):
+    """A batch of supplier bills paid together on one day: chosen from what is due, confirmed once, booked as one
+    bank entry (payables against the bank account)."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", pgettext_lazy("payment run state", "Draft")
+        CONFIRMED = "confirmed", pgettext_lazy("payment run state", "Paid")
+
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
+    payment_date = models.DateField(_("payment date"))
+    total = models.DecimalField(_("total (SEK)"), max_digits=16, decimal_places=2, default=ZERO)
+    entry = models.OneToOneField(
+        JournalEntry,
+        verbose_name=_("journal entry"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payment_run",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payment run")
+        verbose_name_plural = _("payment runs")
+        ordering = ["-payment_date", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gte=0), name="finance_paymentrun_total_not_negative"),
+            models.CheckConstraint(
+                condition=Q(state="draft") | Q(confirmed_at__isnull=False), name="finance_paymentrun_confirmed_complete"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payment_date} ({self.get_state_display()})"
+
+
+class PaymentRunItem(models.Model):
+    """One bill in a payment run and the amount paid on it (in the bill's currency)."""
+
+    run = models.ForeignKey(PaymentRun, on_delete=models.CASCADE, related_name="items")
+    bill = models.ForeignKey(
+        SupplierBill, verbose_name=_("bill"), on_delete=models.PROTECT, related_name="payment_items"
+    )
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("payment run item")
+        verbose_name_plural = _("payment run items")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "bill"], name="finance_runitem_bill_once"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="finance_runitem_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}: {self.bill_id} {self.amount}"

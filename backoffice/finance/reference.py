@@ -18,6 +18,7 @@ CHART = [
     ("2081", "Aktiekapital", "equity"),
     ("2091", "Balanserad vinst eller förlust", "equity"),
     ("2099", "Årets resultat", "equity"),
+    ("2420", "Förskott från kunder", "liability"),
     ("2440", "Leverantörsskulder", "liability"),
     ("2610", "Utgående moms 25 %", "liability"),
     ("2620", "Utgående moms 12 %", "liability"),

@@ -302,6 +302,8 @@ class InvoiceLineInput:
     tax_amount: Decimal | None = None
     sku: str = ""
     order_line_id: int | None = None
+    # An income account other than the rate's sales account (a reminder fee, late-payment interest).
+    account_code: str = ""
 
 
 def lock_invoice(pk: int) -> Invoice:
@@ -349,7 +351,11 @@ def _billing_address(organization: Organization) -> dict[str, str] | None:
 
 
 def _invoice_lines(invoice: Invoice, lines: list[InvoiceLineInput]) -> list[InvoiceLine]:
-    accounts = {account.code: account for account in Account.objects.filter(code__in=invoicing.SALES_ACCOUNTS.values())}
+    wanted = set(invoicing.SALES_ACCOUNTS.values()) | {line.account_code for line in lines if line.account_code}
+    accounts = {
+        account.code: account
+        for account in Account.objects.filter(code__in=wanted, kind=Account.Kind.INCOME, is_active=True)
+    }
     built = []
     for position, line in enumerate(lines, start=1):
         if (
@@ -367,7 +373,14 @@ def _invoice_lines(invoice: Invoice, lines: list[InvoiceLineInput]) -> list[Invo
                 }
             )
         try:
-            account = accounts[invoicing.sales_account_code(line.tax_rate)]
+            account = accounts[line.account_code or invoicing.sales_account_code(line.tax_rate)]
+        except KeyError:
+            raise ServiceError(
+                {
+                    "lines": _("Line %(line)s: %(account)s is not an income account.")
+                    % {"line": position, "account": line.account_code}
+                }
+            ) from None
         except invoicing.UnknownTaxRate:
             raise ServiceError(
                 {
@@ -519,8 +532,16 @@ def invoice_issue(*, actor: User | None, invoice: Invoice, invoice_date: date | 
 def _post_invoice(
     *, actor: User | None, invoice: Invoice, by_rate: list[invoicing.RateTotal], foreign: bool
 ) -> JournalEntry | None:
+    net_accounts: dict[Decimal, dict[str, Decimal]] = {}
+    for line in invoice.lines.select_related("account"):
+        split = net_accounts.setdefault(invoicing.rate_key(line.tax_rate), {})
+        split[line.account.code] = split.get(line.account.code, ZERO) + line.net_amount
     plan = invoicing.posting_lines(
-        by_rate, exchange_rate=invoice.exchange_rate, foreign=foreign, credit=invoice.is_credit_note
+        by_rate,
+        exchange_rate=invoice.exchange_rate,
+        foreign=foreign,
+        credit=invoice.is_credit_note,
+        net_accounts=net_accounts,
     )
     if len(plan) < 2:
         if invoice.total:
