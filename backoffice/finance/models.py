@@ -470,12 +470,23 @@ class BankStatement(models.Model):
         CSV = "csv", _("CSV")
         CAMT053 = "camt053", _("ISO 20022 camt.053")
 
+    class MatchState(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("matching", "Waiting")
+        RUNNING = "running", pgettext_lazy("matching", "Matching")
+        DONE = "done", pgettext_lazy("matching", "Done")
+        FAILED = "failed", pgettext_lazy("matching", "Failed")
+
     file_name = models.CharField(_("file"), max_length=200)
     file_sha256 = models.CharField(max_length=64, unique=True, editable=False)
     format = models.CharField(_("format"), max_length=10, choices=Format.choices)
     account_iban = models.CharField(_("bank account"), max_length=34, blank=True)
     statement_date = models.DateField(_("statement date"), null=True, blank=True)
     line_count = models.PositiveIntegerField(_("lines"), default=0)
+    # Matching runs in the background; the statement page follows it with these.
+    match_state = models.CharField(_("matching"), max_length=10, choices=MatchState.choices, default=MatchState.PENDING)
+    processed_lines = models.PositiveIntegerField(_("lines processed"), default=0)
+    matched_lines = models.PositiveIntegerField(_("lines matched"), default=0)
+    match_error = models.TextField(_("matching error"), blank=True)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -485,6 +496,12 @@ class BankStatement(models.Model):
         verbose_name = _("bank statement")
         verbose_name_plural = _("bank statements")
         ordering = ["-imported_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(processed_lines__lte=F("line_count"), matched_lines__lte=F("processed_lines")),
+                name="finance_statement_progress_valid",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.file_name
