@@ -1,5 +1,6 @@
 """Reads of the ledger: entries, the trial balance (one SQL aggregate), and the check of every journal's chain."""
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -10,6 +11,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -24,6 +26,8 @@ from backoffice.finance import invoicing
 from backoffice.finance.models import (
     ZERO,
     Account,
+    BankStatement,
+    BankStatementLine,
     CustomerBillingPolicy,
     ExchangeRate,
     FiscalYear,
@@ -32,6 +36,8 @@ from backoffice.finance.models import (
     JournalEntry,
     JournalLine,
     LedgerSettings,
+    Payment,
+    PaymentAllocation,
 )
 from core.exceptions import ServiceError
 
@@ -357,3 +363,136 @@ def invoices_not_sent() -> QuerySet[Invoice]:
     return Invoice.objects.filter(
         state__in=[Invoice.State.ISSUED, Invoice.State.PAID], sent_at__isnull=True
     ).select_related("organization")
+
+
+# --- payments and bank files -----------------------------------------------------------------------------------
+
+AMOUNT_DUE = ExpressionWrapper(
+    F("total") - F("amount_paid") - F("amount_credited"), output_field=DecimalField(max_digits=16, decimal_places=2)
+)
+
+
+def open_invoices(*, organization_id: int, currency: str | None = None) -> QuerySet[Invoice]:
+    """A customer's issued invoices that still have something to pay, the oldest due first."""
+    invoices = Invoice.objects.filter(
+        organization_id=organization_id, kind=Invoice.Kind.INVOICE, state=Invoice.State.ISSUED
+    ).annotate(due=AMOUNT_DUE)
+    if currency:
+        invoices = invoices.filter(currency_id=currency)
+    return invoices.filter(due__gt=0).select_related("currency").order_by("due_date", "pk")
+
+
+def payment_list(
+    *,
+    search: str = "",
+    organization_id: int | None = None,
+    method: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet[Payment]:
+    """Payments received, newest first, with the customer and the entry's number loaded."""
+    payments = Payment.objects.select_related("organization", "entry")
+    if organization_id is not None:
+        payments = payments.filter(organization_id=organization_id)
+    if method:
+        payments = payments.filter(method=method)
+    if date_from:
+        payments = payments.filter(date__gte=date_from)
+    if date_to:
+        payments = payments.filter(date__lte=date_to)
+    search = (search or "").strip()
+    if search:
+        payments = payments.filter(
+            Q(reference__icontains=search)
+            | Q(payer_name__icontains=search)
+            | Q(organization__name__icontains=search)
+            | Q(allocations__invoice__number=search)
+        ).distinct()
+    return payments.order_by("-date", "-pk")
+
+
+def payment_detail(*, pk: int) -> Payment:
+    return (
+        Payment.objects.select_related("organization", "currency", "entry", "created_by", "bank_line__statement")
+        .prefetch_related(
+            Prefetch(
+                "allocations",
+                queryset=PaymentAllocation.objects.select_related("invoice", "entry").order_by("pk"),
+            )
+        )
+        .get(pk=pk)
+    )
+
+
+def invoice_payments(*, invoice: Invoice) -> QuerySet[PaymentAllocation]:
+    """What has been paid on an invoice, by which payment and when."""
+    return invoice.allocations.select_related("payment", "entry").order_by("date", "pk")
+
+
+def bank_statement_list() -> QuerySet[BankStatement]:
+    return BankStatement.objects.select_related("imported_by").annotate(
+        open_lines=Count("lines", filter=Q(lines__state=BankStatementLine.State.NEW))
+    )
+
+
+def bank_statement_detail(*, pk: int) -> BankStatement:
+    return BankStatement.objects.select_related("imported_by").get(pk=pk)
+
+
+def bank_statement_lines(*, statement: BankStatement) -> QuerySet[BankStatementLine]:
+    return statement.lines.select_related("payment").order_by("position")
+
+
+def bank_exceptions(*, search: str = "", direction: str = "") -> QuerySet[BankStatementLine]:
+    """Bank lines nobody has matched or ignored yet: money in that named no open invoice, money out."""
+    lines = BankStatementLine.objects.filter(state=BankStatementLine.State.NEW).select_related("statement")
+    if direction == "in":
+        lines = lines.filter(amount__gt=0)
+    elif direction == "out":
+        lines = lines.filter(amount__lt=0)
+    search = (search or "").strip()
+    if search:
+        lines = lines.filter(
+            Q(reference__icontains=search) | Q(counterparty__icontains=search) | Q(bank_reference=search)
+        )
+    return lines.order_by("date", "pk")
+
+
+def match_suggestions(lines: list[BankStatementLine], *, per_line: int = 3) -> dict[int, list[Invoice]]:
+    """For each incoming bank line, open invoices it may pay: the same currency and exactly the amount due.
+    One query for the whole page of lines."""
+    incoming = [line for line in lines if line.amount > 0]
+    if not incoming:
+        return {}
+    wanted = Q()
+    for line in incoming:
+        wanted |= Q(currency_id=line.currency, due=line.amount)
+    candidates = (
+        Invoice.objects.filter(kind=Invoice.Kind.INVOICE, state=Invoice.State.ISSUED)
+        .annotate(due=AMOUNT_DUE)
+        .filter(wanted)
+        .select_related("organization")
+        .order_by("due_date", "pk")[: 20 * len(incoming)]
+    )
+    by_key: dict[tuple[str, Decimal], list[Invoice]] = {}
+    for invoice in candidates:
+        by_key.setdefault((invoice.currency_id, invoice.due), []).append(invoice)
+    return {line.pk: by_key.get((line.currency, line.amount), [])[:per_line] for line in incoming}
+
+
+def invoice_by_payment_reference(*, reference: str, currency: str) -> Invoice | None:
+    """The invoice a bank reference names: its OCR number (spaces ignored, check digit valid) or its number."""
+    compact = re.sub(r"\s", "", reference or "")
+    tokens = [token for token in re.findall(r"\d{4,25}", compact) if invoicing.is_valid_ocr(token)]
+    numbers = re.findall(r"[A-Z]-\d{4}-\d{5}", (reference or "").upper())
+    if not tokens and not numbers:
+        return None
+    return (
+        Invoice.objects.filter(
+            Q(ocr__in=tokens) | Q(number__in=numbers), kind=Invoice.Kind.INVOICE, currency_id=currency
+        )
+        .exclude(state__in=[Invoice.State.DRAFT, Invoice.State.CANCELLED])
+        .select_related("organization")
+        .order_by("pk")
+        .first()
+    )

@@ -12,10 +12,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backoffice.finance import invoicing, selectors
+from backoffice.finance import bankfiles, invoicing, selectors
 from backoffice.finance.models import (
     ZERO,
     Account,
+    BankStatement,
+    BankStatementLine,
     CustomerBillingPolicy,
     ExchangeRate,
     FiscalYear,
@@ -26,6 +28,8 @@ from backoffice.finance.models import (
     JournalLine,
     LedgerSettings,
     NumberSeries,
+    Payment,
+    PaymentAllocation,
 )
 from core.accounts.models import User
 from core.audit.models import AuditEntry
@@ -798,3 +802,508 @@ def invoice_cancel_for_order(
     if invoice.state == Invoice.State.CANCELLED or invoice.amount_credited:
         return invoice.credit_notes.first() or invoice  # already done
     return invoice_credit(actor=actor, invoice=invoice, reason=reason, credit_date=cancelled_on, source_event=event_id)
+
+
+# --- customer payments ---------------------------------------------------------------------------------------
+
+BANK_ACCOUNT = "1930"  # Företagskonto
+CUSTOMER_ADVANCES_ACCOUNT = "2420"  # Förskott från kunder: what a customer paid that settles no invoice yet
+EXCHANGE_GAIN_ACCOUNT = "3960"
+EXCHANGE_LOSS_ACCOUNT = "7960"
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Part of a payment to put on one invoice, in the invoice's currency."""
+
+    invoice: Invoice
+    amount: Decimal
+
+
+def _lock_open_invoices(allocations: list[Allocation], *, organization_id: int, currency: str) -> list[Allocation]:
+    """Lock the invoices a payment settles (in pk order, so two payments cannot deadlock) and check each may take
+    its part: the customer's own issued invoice, in the payment's currency, and no more than it still owes."""
+    wanted: dict[int, Decimal] = {}
+    for allocation in allocations:
+        amount = Decimal(allocation.amount)
+        if amount <= 0:
+            raise ServiceError({"allocations": _("Each amount put on an invoice must be more than zero.")})
+        wanted[allocation.invoice.pk] = wanted.get(allocation.invoice.pk, ZERO) + amount
+    locked = {
+        invoice.pk: invoice
+        for invoice in Invoice.objects.select_for_update(of=("self",)).filter(pk__in=wanted).order_by("pk")
+    }
+    checked = []
+    for pk, amount in wanted.items():
+        invoice = locked.get(pk)
+        if invoice is None or invoice.organization_id != organization_id:
+            raise ServiceError({"allocations": _("An invoice of another customer cannot be paid by this payment.")})
+        if invoice.is_credit_note or invoice.state != Invoice.State.ISSUED:
+            raise ServiceError({"allocations": _("Invoice %(number)s is not open for payment.") % {"number": invoice}})
+        if invoice.currency_id != currency:
+            raise ServiceError(
+                {
+                    "allocations": _("Invoice %(number)s is in %(currency)s; the payment is not.")
+                    % {"number": invoice.number, "currency": invoice.currency_id}
+                }
+            )
+        if amount > invoice.amount_due:
+            raise ServiceError(
+                {
+                    "allocations": _("Invoice %(number)s has only %(due)s %(currency)s left to pay.")
+                    % {"number": invoice.number, "due": invoice.amount_due, "currency": invoice.currency_id}
+                }
+            )
+        checked.append(Allocation(invoice=invoice, amount=amount))
+    return checked
+
+
+def _settle(
+    *, payment: Payment, allocations: list[Allocation], day: date, paid_base: Decimal
+) -> tuple[list[PaymentAllocation], list[Line]]:
+    """Put `allocations` on their invoices: the receivable leaves at each invoice's own rate; what the customer
+    paid in SEK for them (`paid_base`, at the payment's rate) differs by the exchange gain or loss."""
+    rows, lines = [], []
+    remaining_base = paid_base
+    for position, allocation in enumerate(allocations, start=1):
+        invoice = allocation.invoice
+        receivable = invoicing.to_base(allocation.amount, invoice.exchange_rate)
+        # The last invoice takes what rounding left, so the entry balances to the öre.
+        paid = (
+            remaining_base
+            if position == len(allocations)
+            else invoicing.to_base(allocation.amount, payment.exchange_rate)
+        )
+        remaining_base -= paid
+        difference = paid - receivable
+        rows.append(
+            PaymentAllocation(
+                payment=payment,
+                invoice=invoice,
+                date=day,
+                amount=allocation.amount,
+                amount_base=receivable,
+                exchange_difference=difference,
+            )
+        )
+        foreign = invoice.currency_id != selectors.base_currency()
+        text = _("Payment of %(number)s") % {"number": invoice.number}
+        if receivable:
+            lines.append(
+                Line(
+                    account=_account(invoicing.RECEIVABLE_ACCOUNT),
+                    credit=receivable,
+                    partner=invoice.organization,
+                    description=text,
+                    currency=invoice.currency_id if foreign else "",
+                    amount_currency=-allocation.amount if foreign else None,
+                )
+            )
+        if difference > 0:
+            lines.append(Line(account=_account(EXCHANGE_GAIN_ACCOUNT), credit=difference, description=text))
+        elif difference < 0:
+            lines.append(Line(account=_account(EXCHANGE_LOSS_ACCOUNT), debit=-difference, description=text))
+        invoice.amount_paid += allocation.amount
+        if invoice.amount_paid + invoice.amount_credited >= invoice.total:
+            invoice.state = Invoice.State.PAID
+        invoice.save(update_fields=["amount_paid", "state", "updated_at"])
+    PaymentAllocation.objects.bulk_create(rows)
+    payment.amount_allocated += sum((allocation.amount for allocation in allocations), ZERO)
+    return rows, lines
+
+
+def _account(code: str) -> Account:
+    try:
+        return Account.objects.get(code=code)
+    except Account.DoesNotExist:
+        raise ServiceError(_("Account %(code)s is missing from the chart of accounts.") % {"code": code}) from None
+
+
+def _publish_payment(payment: Payment, rows: list[PaymentAllocation]) -> None:
+    """One event per invoice the payment went to (sales marks that order paid when settled), or one for money
+    on account."""
+    for row in rows:
+        publish(
+            "finance.payment_received",
+            {
+                "payment_id": payment.pk,
+                "organization_id": payment.organization_id,
+                "amount": row.amount,
+                "currency": payment.currency_id,
+                "invoice_id": row.invoice_id,
+                "order_id": row.invoice.order_id,
+                "invoice_settled": row.invoice.state == Invoice.State.PAID,
+            },
+            aggregate=row.invoice,
+        )
+    if not rows:
+        publish(
+            "finance.payment_received",
+            {
+                "payment_id": payment.pk,
+                "organization_id": payment.organization_id,
+                "amount": payment.amount,
+                "currency": payment.currency_id,
+            },
+            aggregate=payment,
+        )
+
+
+def _after_payment(organization_id: int) -> None:
+    # Paying may end a credit hold set by the dunning policy.
+    from backoffice.finance.dunning import credit_hold_review
+
+    credit_hold_review(organization_id=organization_id)
+
+
+@transaction.atomic
+def payment_register(
+    *,
+    actor: User | None,
+    organization: Organization,
+    date: date,
+    amount: Decimal,
+    currency: str,
+    allocations: list[Allocation] | None = None,
+    reference: str = "",
+    payer_name: str = "",
+    bank_line: BankStatementLine | None = None,
+) -> Payment:
+    """Book money received from a customer: the bank account is debited at the rate of the payment date, each
+    invoice it pays is settled at its own rate (the difference is an exchange gain or loss), and what is left
+    over is the customer's advance (2420) until it is put on an invoice."""
+    amount = Decimal(amount)
+    if amount <= 0:
+        raise ServiceError({"amount": _("A payment must be more than zero.")})
+    if not Currency.objects.filter(pk=currency).exists():
+        raise ServiceError({"currency": _("Unknown currency %(code)s.") % {"code": currency}})
+    _check_date(date)
+    base = selectors.base_currency()
+    rate = Decimal(1) if currency == base else selectors.exchange_rate_for(currency=currency, day=date)
+    allocations = _lock_open_invoices(allocations or [], organization_id=organization.pk, currency=currency)
+    allocated = sum((allocation.amount for allocation in allocations), ZERO)
+    if allocated > amount:
+        raise ServiceError(
+            {
+                "allocations": _("The amounts put on invoices (%(allocated)s) exceed the payment.")
+                % {"allocated": allocated}
+            }
+        )
+    if bank_line is not None:
+        bank_line = BankStatementLine.objects.select_for_update().get(pk=bank_line.pk)
+        if bank_line.state != BankStatementLine.State.NEW:
+            raise ServiceError(_("This bank line has already been handled."))
+        bank_line.state = BankStatementLine.State.MATCHED
+        bank_line.save(update_fields=["state"])
+    payment = Payment.objects.create(
+        organization=organization,
+        date=date,
+        currency_id=currency,
+        amount=amount,
+        exchange_rate=rate,
+        reference=(reference or "").strip()[:140],
+        payer_name=(payer_name or "").strip()[:200],
+        method=Payment.Method.BANK_FILE if bank_line else Payment.Method.MANUAL,
+        bank_line=bank_line,
+        created_by=actor if actor and actor.is_authenticated else None,
+    )
+    foreign = currency != base
+    bank_base = invoicing.to_base(amount, rate)
+    on_account = amount - allocated
+    on_account_base = invoicing.to_base(on_account, rate) if on_account else ZERO
+    rows, lines = _settle(payment=payment, allocations=allocations, day=date, paid_base=bank_base - on_account_base)
+    text = _("Payment from %(customer)s") % {"customer": organization.name}
+    lines.insert(
+        0,
+        Line(
+            account=_account(BANK_ACCOUNT),
+            debit=bank_base,
+            partner=organization,
+            description=payment.reference or text,
+            currency=currency if foreign else "",
+            amount_currency=amount if foreign else None,
+        ),
+    )
+    if on_account_base:
+        lines.append(
+            Line(
+                account=_account(CUSTOMER_ADVANCES_ACCOUNT),
+                credit=on_account_base,
+                partner=organization,
+                description=_("Paid on account"),
+                currency=currency if foreign else "",
+                amount_currency=-on_account if foreign else None,
+            )
+        )
+    payment.entry = entry_record(
+        actor=actor,
+        journal=Journal.objects.get(code="BANK"),
+        date=date,
+        description=text,
+        reference=payment.reference[:60],
+        lines=lines,
+    )
+    for row in rows:
+        row.entry = payment.entry
+    PaymentAllocation.objects.bulk_update(rows, ["entry"])
+    payment.save(update_fields=["entry", "amount_allocated"])
+    audit_record(
+        actor=actor,
+        instance=payment,
+        action=AuditEntry.Action.CREATE,
+        message=_("%(amount)s %(currency)s, %(count)s invoice(s)")
+        % {"amount": amount, "currency": currency, "count": len(rows)},
+    )
+    _publish_payment(payment, rows)
+    _after_payment(organization.pk)
+    return payment
+
+
+@transaction.atomic
+def payment_allocate(
+    *, actor: User | None, payment: Payment, allocations: list[Allocation], date: date | None = None
+) -> Payment:
+    """Put what a customer paid on account (an overpayment, an unidentified payment) on open invoices later:
+    the advance (2420) is cleared at the payment's rate and the receivable at each invoice's rate."""
+    payment = Payment.objects.select_for_update().select_related("organization").get(pk=payment.pk)
+    day = max(date or timezone.localdate(), payment.date)
+    _check_date(day)
+    allocations = _lock_open_invoices(
+        allocations, organization_id=payment.organization_id, currency=payment.currency_id
+    )
+    if not allocations:
+        raise ServiceError({"allocations": _("Choose at least one invoice.")})
+    allocated = sum((allocation.amount for allocation in allocations), ZERO)
+    if allocated > payment.amount_unallocated:
+        raise ServiceError(
+            {
+                "allocations": _("Only %(left)s %(currency)s of this payment is left to allocate.")
+                % {"left": payment.amount_unallocated, "currency": payment.currency_id}
+            }
+        )
+    foreign = payment.currency_id != selectors.base_currency()
+    # The advance leaves at what it was booked at: the share of the remaining advance in SEK.
+    advance_left_base = invoicing.to_base(payment.amount_unallocated, payment.exchange_rate)
+    advance_base = (
+        advance_left_base
+        if allocated == payment.amount_unallocated
+        else invoicing.to_base(allocated, payment.exchange_rate)
+    )
+    rows, lines = _settle(payment=payment, allocations=allocations, day=day, paid_base=advance_base)
+    lines.insert(
+        0,
+        Line(
+            account=_account(CUSTOMER_ADVANCES_ACCOUNT),
+            debit=advance_base,
+            partner=payment.organization,
+            description=_("Advance put on invoices"),
+            currency=payment.currency_id if foreign else "",
+            amount_currency=allocated if foreign else None,
+        ),
+    )
+    entry = entry_record(
+        actor=actor,
+        journal=Journal.objects.get(code="BANK"),
+        date=day,
+        description=_("Payment from %(customer)s put on invoices") % {"customer": payment.organization.name},
+        reference=payment.reference[:60],
+        lines=lines,
+    )
+    for row in rows:
+        row.entry = entry
+    PaymentAllocation.objects.bulk_update(rows, ["entry"])
+    payment.save(update_fields=["amount_allocated"])
+    audit_record(
+        actor=actor,
+        instance=payment,
+        action=AuditEntry.Action.UPDATE,
+        message=_("Allocated %(amount)s to %(count)s invoice(s)") % {"amount": allocated, "count": len(rows)},
+    )
+    _publish_payment(payment, rows)
+    _after_payment(payment.organization_id)
+    return payment
+
+
+def allocations_oldest_first(*, organization: Organization, currency: str, amount: Decimal) -> list[Allocation]:
+    """Spread an amount over the customer's open invoices in that currency, the oldest due first (what an
+    accountant does with a payment that names no invoice)."""
+    left = Decimal(amount)
+    found = []
+    for invoice in selectors.open_invoices(organization_id=organization.pk, currency=currency):
+        if left <= 0:
+            break
+        part = min(left, invoice.amount_due)
+        if part > 0:
+            found.append(Allocation(invoice=invoice, amount=part))
+            left -= part
+    return found
+
+
+# --- bank files ------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def bank_statement_import(*, actor: User | None, file_name: str, content: bytes) -> BankStatement:
+    """Store a bank file's transactions (CSV or camt.053) and match them in the background. A file that cannot be
+    read is refused whole; the same file twice is refused too, so no payment is ever booked twice."""
+    digest = hashlib.sha256(content).hexdigest()
+    previous = BankStatement.objects.filter(file_sha256=digest).first()
+    if previous is not None:
+        raise ServiceError(
+            {
+                "file": _("This file was already imported on %(day)s as %(name)s.")
+                % {"day": timezone.localdate(previous.imported_at), "name": previous.file_name}
+            }
+        )
+    try:
+        parsed = bankfiles.read(content, default_currency=selectors.base_currency())
+    except bankfiles.BankFileError as error:
+        raise ServiceError({"file": error.errors}) from None
+    statement = BankStatement.objects.create(
+        file_name=(file_name or "bank-file")[:200],
+        file_sha256=digest,
+        format=parsed.format,
+        account_iban=parsed.account_iban[:34],
+        statement_date=parsed.statement_date,
+        line_count=len(parsed.transactions),
+        imported_by=actor if actor and actor.is_authenticated else None,
+    )
+    BankStatementLine.objects.bulk_create(
+        BankStatementLine(
+            statement=statement,
+            position=position,
+            date=item.date,
+            amount=item.amount,
+            currency=item.currency,
+            reference=item.reference,
+            counterparty=item.counterparty,
+            bank_reference=item.bank_reference,
+        )
+        for position, item in enumerate(parsed.transactions, start=1)
+    )
+    audit_record(
+        actor=actor,
+        instance=statement,
+        action=AuditEntry.Action.CREATE,
+        message=_("%(count)s transactions") % {"count": statement.line_count},
+    )
+    statement_id = statement.pk
+    transaction.on_commit(lambda: _queue_statement_matching(statement_id), robust=True)
+    return statement
+
+
+def _queue_statement_matching(statement_id: int) -> None:
+    from backoffice.finance.tasks import match_bank_statement
+
+    match_bank_statement.delay(statement_id=statement_id)
+
+
+def bank_line_auto_match(*, actor: User | None, line: BankStatementLine) -> Payment | None:
+    """Money in whose reference names an invoice (OCR or number) becomes a payment on that invoice: the whole
+    amount due when it pays enough, the rest on account when it pays more, a part when it pays less."""
+    if line.amount <= 0 or line.state != BankStatementLine.State.NEW:
+        return None
+    invoice = selectors.invoice_by_payment_reference(reference=line.reference, currency=line.currency)
+    if invoice is None:
+        return None
+    due = invoice.amount_due
+    allocations = [Allocation(invoice=invoice, amount=min(due, line.amount))] if due > 0 else []
+    return payment_register(
+        actor=actor,
+        organization=invoice.organization,
+        date=line.date,
+        amount=line.amount,
+        currency=line.currency,
+        allocations=allocations,
+        reference=line.reference,
+        payer_name=line.counterparty,
+        bank_line=line,
+    )
+
+
+def bank_statement_match(*, actor: User | None, statement_id: int) -> BankStatement:
+    """Match every open line of a statement, each in its own transaction: a line that cannot be booked (a closed
+    period, a missing exchange rate) stays on the exceptions list with the reason, the others go on."""
+    BankStatement.objects.filter(pk=statement_id).update(match_state=BankStatement.MatchState.RUNNING)
+    processed = matched = 0
+    try:
+        for line in BankStatementLine.objects.filter(statement_id=statement_id).order_by("position").iterator():
+            try:
+                with transaction.atomic():
+                    if bank_line_auto_match(actor=actor, line=line) is not None:
+                        matched += 1
+            except ServiceError as error:
+                BankStatementLine.objects.filter(pk=line.pk).update(note=" ".join(error.messages)[:200])
+            processed += 1
+            if processed % 25 == 0:
+                BankStatement.objects.filter(pk=statement_id).update(processed_lines=processed, matched_lines=matched)
+    except Exception as error:
+        BankStatement.objects.filter(pk=statement_id).update(
+            match_state=BankStatement.MatchState.FAILED,
+            processed_lines=processed,
+            matched_lines=matched,
+            match_error=str(error)[:2000],
+        )
+        raise
+    BankStatement.objects.filter(pk=statement_id).update(
+        match_state=BankStatement.MatchState.DONE, processed_lines=processed, matched_lines=matched
+    )
+    return BankStatement.objects.get(pk=statement_id)
+
+
+@transaction.atomic
+def bank_line_match(
+    *,
+    actor: User | None,
+    line: BankStatementLine,
+    organization: Organization,
+    invoices: list[Invoice] | None = None,
+) -> Payment:
+    """Someone decided whose money an unmatched bank line is: it pays the chosen invoices (oldest due first, up
+    to the amount), or, with no invoice chosen, the customer's oldest open invoices; anything left is on account."""
+    if line.amount <= 0:
+        raise ServiceError(_("Money going out is not a customer payment; ignore it with a note instead."))
+    allocations: list[Allocation] = []
+    left = line.amount
+    if invoices:
+        for invoice in sorted(invoices, key=lambda item: (item.due_date or date.max, item.pk)):
+            invoice.refresh_from_db()
+            part = min(left, invoice.amount_due)
+            if part > 0:
+                allocations.append(Allocation(invoice=invoice, amount=part))
+                left -= part
+    else:
+        allocations = allocations_oldest_first(organization=organization, currency=line.currency, amount=line.amount)
+    return payment_register(
+        actor=actor,
+        organization=organization,
+        date=line.date,
+        amount=line.amount,
+        currency=line.currency,
+        allocations=allocations,
+        reference=line.reference,
+        payer_name=line.counterparty,
+        bank_line=line,
+    )
+
+
+@transaction.atomic
+def bank_line_ignore(*, actor: User | None, line: BankStatementLine, note: str) -> BankStatementLine:
+    """Take a bank line off the exceptions list without booking it (a transfer between own accounts, a supplier
+    payment the payment run booked): the note says why."""
+    note = (note or "").strip()
+    if not note:
+        raise ServiceError({"note": _("Say why this line is not booked.")})
+    line = BankStatementLine.objects.select_for_update().get(pk=line.pk)
+    if line.state != BankStatementLine.State.NEW:
+        raise ServiceError(_("This bank line has already been handled."))
+    line.state = BankStatementLine.State.IGNORED
+    line.note = note[:200]
+    line.save(update_fields=["state", "note"])
+    audit_record(
+        actor=actor,
+        instance=line.statement,
+        action=AuditEntry.Action.ACTION,
+        message=_("Line %(position)s ignored: %(note)s") % {"position": line.position, "note": line.note},
+    )
+    return line
