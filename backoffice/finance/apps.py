@@ -19,6 +19,7 @@ class FinanceConfig(AppConfig):
             NavItem(_("Journal entries"), "finance:entry-list", "journal-text", "back", entries, order=20),
             NavItem(_("Chart of accounts"), "finance:account-list", "list-ol", "back", accounts, order=21),
             NavItem(_("Trial balance"), "finance:trial-balance", "table", "back", entries, order=22),
+            NavItem(_("Reports"), "finance:reports", "bar-chart-line", "back", entries, order=22),
             NavItem(_("Invoices"), "finance:invoice-list", "receipt", "back", "finance.view_invoice", order=24),
             NavItem(
                 _("Ledger settings"), "finance:settings", "sliders", "back", "finance.view_ledgersettings", order=23

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from backoffice.finance import views
+from backoffice.finance import report_views
 
 app_name = "finance"
 
@@ -21,5 +22,19 @@ urlpatterns = [
     path("invoices/<int:pk>/credit/", views.invoice_credit, name="invoice-credit"),
     path("invoices/<int:pk>/pdf/", views.invoice_pdf_view, name="invoice-pdf"),
     path("reports/trial-balance/", views.trial_balance, name="trial-balance"),
+    path("reports/", report_views.report_index, name="reports"),
+    path("reports/profit-and-loss/", report_views.profit_and_loss, name="report-profit-and-loss"),
+    path("reports/balance-sheet/", report_views.balance_sheet, name="report-balance-sheet"),
+    path("reports/aged-receivables/", report_views.aged_receivables, name="report-aged-receivables"),
+    path("reports/aged-payables/", report_views.aged_payables, name="report-aged-payables"),
+    path("reports/vat/", report_views.vat_report, name="report-vat"),
+    path(
+        "reports/customer-statement/", report_views.customer_statement_pick, name="report-customer-statement-pick"
+    ),
+    path(
+        "reports/customer-statement/<int:organization_id>/",
+        report_views.customer_statement,
+        name="report-customer-statement",
+    ),
     path("settings/", views.ledger_settings, name="settings"),
 ]
