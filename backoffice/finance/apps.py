@@ -22,6 +22,14 @@ class FinanceConfig(AppConfig):
             NavItem(_("Reports"), "finance:reports", "bar-chart-line", "back", entries, order=22),
             NavItem(_("Invoices"), "finance:invoice-list", "receipt", "back", "finance.view_invoice", order=24),
             NavItem(
+                _("Supplier bills"),
+                "finance:bill-list",
+                "receipt-cutoff",
+                "back",
+                "finance.view_supplierbill",
+                order=24,
+            ),
+            NavItem(
                 _("Ledger settings"), "finance:settings", "sliders", "back", "finance.view_ledgersettings", order=23
             ),
         )

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from backoffice.finance import bill_views
 from backoffice.finance import views
 from backoffice.finance import report_views
 
@@ -21,6 +22,23 @@ urlpatterns = [
     path("invoices/<int:pk>/issue/", views.invoice_issue, name="invoice-issue"),
     path("invoices/<int:pk>/credit/", views.invoice_credit, name="invoice-credit"),
     path("invoices/<int:pk>/pdf/", views.invoice_pdf_view, name="invoice-pdf"),
+    path("bills/", bill_views.bill_list, name="bill-list"),
+    path("bills/new/", bill_views.bill_create, name="bill-create"),
+    path("bills/exceptions/", bill_views.bill_exceptions, name="bill-exceptions"),
+    path("bills/<int:pk>/", bill_views.bill_detail, name="bill-detail"),
+    path("bills/<int:pk>/edit/", bill_views.bill_edit, name="bill-edit"),
+    path("bills/<int:pk>/approve/", bill_views.bill_approve, name="bill-approve"),
+    path("bills/<int:pk>/cancel/", bill_views.bill_cancel, name="bill-cancel"),
+    path("payment-runs/", bill_views.payment_run_list, name="payment-run-list"),
+    path("payment-runs/new/", bill_views.payment_run_create, name="payment-run-create"),
+    path("payment-runs/<int:pk>/", bill_views.payment_run_detail, name="payment-run-detail"),
+    path("payment-runs/<int:pk>/confirm/", bill_views.payment_run_confirm, name="payment-run-confirm"),
+    path("payment-runs/<int:pk>/file/", bill_views.payment_run_file, name="payment-run-file"),
+    path(
+        "payment-runs/<int:pk>/items/<int:item_pk>/remove/",
+        bill_views.payment_run_remove_item,
+        name="payment-run-remove-item",
+    ),
     path("reports/trial-balance/", views.trial_balance, name="trial-balance"),
     path("reports/", report_views.report_index, name="reports"),
     path("reports/profit-and-loss/", report_views.profit_and_loss, name="report-profit-and-loss"),
