@@ -22,6 +22,27 @@ class FinanceConfig(AppConfig):
             NavItem(_("Reports"), "finance:reports", "bar-chart-line", "back", entries, order=22),
             NavItem(_("Invoices"), "finance:invoice-list", "receipt", "back", "finance.view_invoice", order=24),
             NavItem(
+                _("Payments"),
+                "finance:payment-list",
+                "cash-coin",
+                "back",
+                "finance.view_payment",
+                order=24,
+                match="/app/finance/payments/",
+            ),
+            NavItem(
+                _("Bank files"), "finance:bank-statement-list", "bank", "back", "finance.view_bankstatement", order=24
+            ),
+            NavItem(
+                _("Overdue & dunning"),
+                "finance:dunning",
+                "envelope-exclamation",
+                "back",
+                "finance.view_dunningletter",
+                order=25,
+                match="/app/finance/dunning/",
+            ),
+            NavItem(
                 _("Supplier bills"),
                 "finance:bill-list",
                 "receipt-cutoff",

@@ -8,8 +8,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.finance.models import ZERO, Account, Invoice, Journal, JournalEntry
+from backoffice.finance.models import ZERO, Account, Invoice, Journal, JournalEntry, Payment
 from backoffice.finance.services import Line
+from core.catalog.models import Currency
 from core.lists import FilterForm
 from core.parties.models import Organization
 from core.widgets import AutocompleteSelect
@@ -168,3 +169,78 @@ class CreditForm(forms.Form):
     """Credit an issued invoice in full; the reason is said on the credit note."""
 
     reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+# --- payments and bank files -----------------------------------------------------------------------------------
+
+
+class PaymentFilterForm(FilterForm):
+    method = forms.ChoiceField(
+        label=_("Method"), choices=[("", _("All methods")), *Payment.Method.choices], required=False
+    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=_date_input())
+    date_to = forms.DateField(label=_("To"), required=False, widget=_date_input())
+
+
+class PaymentForm(forms.Form):
+    """Money received from a customer. It pays the invoice it was registered from, else the customer's oldest
+    open invoices in its currency; anything left over stays on account."""
+
+    organization = forms.ModelChoiceField(
+        label=_("Customer"),
+        queryset=Organization.objects.all(),
+        widget=AutocompleteSelect("parties:organization-lookup"),
+    )
+    date = forms.DateField(label=_("Payment date"), widget=_date_input())
+    amount = forms.DecimalField(label=_("Amount"), max_digits=16, decimal_places=2, min_value=Decimal("0.01"))
+    currency = forms.ModelChoiceField(label=_("Currency"), queryset=Currency.objects.all(), to_field_name="code")
+    reference = forms.CharField(label=_("Reference"), max_length=140, required=False, help_text=_("OCR or message."))
+    payer_name = forms.CharField(label=_("Payer"), max_length=200, required=False)
+    allocate = forms.ChoiceField(
+        label=_("Put it on"),
+        choices=[
+            ("invoice", _("This invoice")),
+            ("oldest", _("The customer's oldest open invoices")),
+            ("account", _("Nothing yet: keep it on account")),
+        ],
+        widget=forms.RadioSelect,
+        initial="oldest",
+    )
+
+
+class BankFileForm(forms.Form):
+    file = forms.FileField(
+        label=_("Bank file"),
+        help_text=_("A CSV export (date, amount, reference… columns) or an ISO 20022 camt.053 statement."),
+    )
+
+    MAX_SIZE = 10 * 1024 * 1024
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_SIZE:
+            raise forms.ValidationError(_("A bank file may be at most 10 MB."))
+        return upload
+
+
+class BankExceptionFilterForm(FilterForm):
+    direction = forms.ChoiceField(
+        label=_("Direction"),
+        choices=[("", _("In and out")), ("in", _("Money in")), ("out", _("Money out"))],
+        required=False,
+    )
+
+
+class BankLineMatchForm(forms.Form):
+    """Whose money an unmatched bank line is, and (optionally) which invoice it pays."""
+
+    organization = forms.ModelChoiceField(
+        label=_("Customer"),
+        queryset=Organization.objects.all(),
+        widget=AutocompleteSelect("parties:organization-lookup"),
+    )
+    invoice = forms.ModelChoiceField(queryset=Invoice.objects.all(), required=False, widget=forms.HiddenInput)
+
+
+class BankLineIgnoreForm(forms.Form):
+    note = forms.CharField(label=_("Why is it not booked?"), max_length=200)

@@ -2,9 +2,11 @@
 
 from django.urls import path
 
+from backoffice.finance import dunning_views
 from backoffice.finance import bill_views
 from backoffice.finance import views
 from backoffice.finance import report_views
+from backoffice.finance import payment_views
 
 app_name = "finance"
 
@@ -22,6 +24,15 @@ urlpatterns = [
     path("invoices/<int:pk>/issue/", views.invoice_issue, name="invoice-issue"),
     path("invoices/<int:pk>/credit/", views.invoice_credit, name="invoice-credit"),
     path("invoices/<int:pk>/pdf/", views.invoice_pdf_view, name="invoice-pdf"),
+    path("payments/", payment_views.payment_list, name="payment-list"),
+    path("payments/new/", payment_views.payment_create, name="payment-create"),
+    path("payments/<int:pk>/", payment_views.payment_detail, name="payment-detail"),
+    path("payments/<int:pk>/allocate/", payment_views.payment_allocate, name="payment-allocate"),
+    path("bank/", payment_views.bank_statement_list, name="bank-statement-list"),
+    path("bank/<int:pk>/", payment_views.bank_statement_detail, name="bank-statement"),
+    path("bank/exceptions/", payment_views.bank_exceptions, name="bank-exceptions"),
+    path("bank/lines/<int:pk>/match/", payment_views.bank_line_match, name="bank-line-match"),
+    path("bank/lines/<int:pk>/ignore/", payment_views.bank_line_ignore, name="bank-line-ignore"),
     path("bills/", bill_views.bill_list, name="bill-list"),
     path("bills/new/", bill_views.bill_create, name="bill-create"),
     path("bills/exceptions/", bill_views.bill_exceptions, name="bill-exceptions"),
@@ -54,5 +65,13 @@ urlpatterns = [
         report_views.customer_statement,
         name="report-customer-statement",
     ),
+    path("dunning/", dunning_views.dunning_overview, name="dunning"),
+    path("dunning/run/", dunning_views.dunning_run_now, name="dunning-run"),
+    path("dunning/letters/", dunning_views.dunning_letter_list, name="dunning-letters"),
+    path("dunning/holds/", dunning_views.credit_hold_list, name="dunning-holds"),
+    path(
+        "dunning/holds/<int:organization_id>/release/", dunning_views.credit_hold_release, name="dunning-hold-release"
+    ),
+    path("dunning/policy/", dunning_views.dunning_policy_edit, name="dunning-policy"),
     path("settings/", views.ledger_settings, name="settings"),
 ]

@@ -192,6 +192,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "lines": list(invoice.lines.all()),
             "by_rate": selectors.invoice_tax_breakdown(invoice),
             "credit_notes": list(invoice.credit_notes.all()),
+            "payments": list(selectors.invoice_payments(invoice=invoice)),
             "credit_form": CreditForm(),
             "audit_entries": audit_entries_for(instance=invoice),
         },
