@@ -3,6 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from backoffice.finance import report_api
 from backoffice.finance.api import AccountViewSet, InvoiceViewSet, JournalEntryViewSet, TrialBalanceView
 from backoffice.finance.bill_api import BillViewSet, PaymentRunViewSet
 
@@ -15,5 +16,15 @@ router.register("payment-runs", PaymentRunViewSet, basename="finance-payment-run
 
 urlpatterns = [
     path("reports/trial-balance/", TrialBalanceView.as_view(), name="finance-trial-balance"),
+    path("reports/profit-and-loss/", report_api.ProfitAndLossView.as_view(), name="finance-profit-and-loss"),
+    path("reports/balance-sheet/", report_api.BalanceSheetView.as_view(), name="finance-balance-sheet"),
+    path("reports/aged-receivables/", report_api.AgedReceivablesView.as_view(), name="finance-aged-receivables"),
+    path("reports/aged-payables/", report_api.AgedPayablesView.as_view(), name="finance-aged-payables"),
+    path("reports/vat/", report_api.VatReturnView.as_view(), name="finance-vat"),
+    path(
+        "reports/customer-statement/<int:organization_id>/",
+        report_api.CustomerStatementView.as_view(),
+        name="finance-customer-statement",
+    ),
     *router.urls,
 ]
