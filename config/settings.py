@@ -324,6 +324,11 @@ SPECTACULAR_SETTINGS = {
         "AccountKindEnum": "backoffice.finance.models.Account.Kind",
         "InvoiceKindEnum": "backoffice.finance.models.Invoice.Kind",
         "InvoiceStateEnum": "backoffice.finance.models.Invoice.State",
+        "BankLineStateEnum": "backoffice.finance.models.BankStatementLine.State",
+        "BankStatementMatchStateEnum": "backoffice.finance.models.BankStatement.MatchState",
+        "SupplierBillStateEnum": "backoffice.finance.models.SupplierBill.State",
+        "SupplierBillMatchEnum": "backoffice.finance.models.SupplierBill.Match",
+        "PaymentRunStateEnum": "backoffice.finance.models.PaymentRun.State",
         "StateEnum": "backoffice.finance.models.JournalEntry.State",  # its name before invoices had a state too
     },
 }
@@ -360,6 +365,8 @@ CELERY_BEAT_SCHEDULE = {
     "crm-activity-reminders": {"task": "frontoffice.crm.tasks.send_activity_reminders", "schedule": 60.0},
     "service-sla-breaches": {"task": "frontoffice.service.tasks.check_sla_breaches", "schedule": 60.0},
     "idempotency-purge": {"task": "core.tasks.purge_idempotency_keys", "schedule": 24 * 3600.0},
+    # Reminder letters and credit-hold reviews; a run is idempotent, so hourly only catches up after downtime.
+    "finance-dunning": {"task": "backoffice.finance.tasks.run_dunning", "schedule": 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / ".celerybeat-schedule"))
 

@@ -6,11 +6,15 @@ from rest_framework.routers import DefaultRouter
 from backoffice.finance import report_api
 from backoffice.finance.api import AccountViewSet, InvoiceViewSet, JournalEntryViewSet, TrialBalanceView
 from backoffice.finance.bill_api import BillViewSet, PaymentRunViewSet
+from backoffice.finance.payment_api import BankLineViewSet, BankStatementViewSet, PaymentViewSet
 
 router = DefaultRouter()
 router.register("accounts", AccountViewSet, basename="finance-account")
 router.register("entries", JournalEntryViewSet, basename="finance-entry")
 router.register("invoices", InvoiceViewSet, basename="finance-invoice")
+router.register("payments", PaymentViewSet, basename="finance-payment")
+router.register("bank-statements", BankStatementViewSet, basename="finance-bank-statement")
+router.register("bank-lines", BankLineViewSet, basename="finance-bank-line")
 router.register("bills", BillViewSet, basename="finance-bill")
 router.register("payment-runs", PaymentRunViewSet, basename="finance-payment-run")
 
