@@ -4,7 +4,10 @@ from django.utils.translation import gettext_lazy as _
 from backoffice.finance import services
 from backoffice.finance.models import (
     Account,
+    CreditHold,
     CustomerBillingPolicy,
+    DunningLetter,
+    DunningPolicy,
     ExchangeRate,
     FiscalYear,
     Invoice,
@@ -174,3 +177,70 @@ class InvoiceAdmin(AuditHistoryMixin, admin.ModelAdmin):
 
     def has_issue_permission(self, request) -> bool:
         return request.user.has_perm("finance.issue_invoice")
+
+
+# --- dunning and credit hold -----------------------------------------------------------------------------------
+
+
+@admin.register(DunningPolicy)
+class DunningPolicyAdmin(AuditHistoryMixin, admin.ModelAdmin):
+    """The one policy row; saved through the service, which checks the levels are in order and audits it."""
+
+    list_display = ["__str__", "reminder_days", "second_reminder_days", "final_notice_days", "reminder_fee"]
+    list_display += ["interest_rate", "hold_after_days", "hold_over_amount", "is_active"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        from backoffice.finance import dunning
+
+        dunning.dunning_policy_update(
+            actor=request.user, **{name: getattr(obj, name) for name in dunning.POLICY_FIELDS}
+        )
+
+
+@admin.register(DunningLetter)
+class DunningLetterAdmin(AuditHistoryMixin, admin.ModelAdmin):
+    """Letters are sent by the dunning run only; here they are read."""
+
+    list_display = ["invoice", "level", "date", "days_overdue", "amount_due", "fee", "interest", "fee_invoice"]
+    list_display += ["sent_at"]
+    list_filter = ["level", "date"]
+    search_fields = ["invoice__number", "invoice__customer_name", "fee_invoice__number"]
+    list_select_related = ["invoice", "fee_invoice"]
+    date_hierarchy = "date"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*(field.name for field in DunningLetter._meta.fields), "audit_history"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CreditHold)
+class CreditHoldAdmin(AuditHistoryMixin, admin.ModelAdmin):
+    """Read who is on hold; hold and release on /app/finance/dunning/holds/, so sales hears of it."""
+
+    list_display = ["organization", "on_hold", "is_manual", "reason", "overdue_amount", "changed_at"]
+    list_filter = ["on_hold", "is_manual"]
+    search_fields = ["organization__name", "reason"]
+    list_select_related = ["organization"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*(field.name for field in CreditHold._meta.fields), "audit_history"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+from backoffice.finance import payment_admin  # noqa: E402, F401 - registers the payment models

@@ -100,3 +100,28 @@ declare(
         consumers=("sales: the order shows it is credited", "customer360"),
     )
 )
+
+
+@dataclass(frozen=True)
+class InvoiceOverduePayload:
+    invoice_id: int
+    invoice_number: str
+    organization_id: int
+    level: int
+    days_overdue: int
+    amount_due: Money
+    currency: str
+    due_date: IsoDate
+
+
+declare(
+    EventSpec(
+        name="finance.invoice_overdue",
+        version=1,
+        schema=InvoiceOverduePayload,
+        producer="backoffice.finance (the dunning run sends a reminder letter)",
+        description="A reminder letter went out about an overdue invoice: `level` 1 reminder, 2 second reminder, "
+        "3 final notice; `amount_due` is what is still owed, in the invoice's `currency`.",
+        consumers=("customer360",),
+    )
+)

@@ -120,6 +120,28 @@ def invoice_issued(event: "ReceivedEvent") -> None:
     )
 
 
+@subscribe("finance.invoice_overdue")
+def invoice_overdue(event: "ReceivedEvent") -> None:
+    payload = event.payload
+    titles = {
+        1: _("Reminder sent: invoice %(number)s is %(days)s days overdue (%(amount)s %(currency)s)"),
+        2: _("Second reminder sent: invoice %(number)s is %(days)s days overdue (%(amount)s %(currency)s)"),
+        3: _("Final notice sent: invoice %(number)s is %(days)s days overdue (%(amount)s %(currency)s)"),
+    }
+    _record(
+        event,
+        office="back",
+        title=titles.get(payload["level"], titles[1])
+        % {
+            "number": payload["invoice_number"],
+            "days": payload["days_overdue"],
+            "amount": payload["amount_due"],
+            "currency": payload["currency"],
+        },
+        required_permission="sales.view_salesorder",
+    )
+
+
 @subscribe("finance.payment_received")
 def payment_received(event: "ReceivedEvent") -> None:
     payload = event.payload
