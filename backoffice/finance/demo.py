@@ -29,6 +29,10 @@ def register() -> None:
 
     demo.register("finance", seed)
 
+    from backoffice.finance import payment_demo
+
+    demo.register("finance-payments", payment_demo.seed)
+
 
 def seed(admin) -> str:
     years = _fiscal_years()
