@@ -404,7 +404,11 @@ class TrialBalanceView(APIView):
 class InvoicePermissions(EntryPermissions):
     """Reading takes the right to see invoices; issuing and crediting take finance.issue_invoice."""
 
-    action_permissions = {"issue": ["finance.issue_invoice"], "credit": ["finance.issue_invoice"]}
+    action_permissions = {
+        "issue": ["finance.issue_invoice"],
+        "credit": ["finance.issue_invoice"],
+        "send": ["finance.issue_invoice"],
+    }
 
 
 class InvoiceLineSerializer(serializers.ModelSerializer):
@@ -604,3 +608,15 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             return self._answer(note, status.HTTP_201_CREATED)
 
         return idempotent(request, work)
+
+    @extend_schema(
+        summary="E-mail an issued invoice (again)",
+        description="Sends the invoice or credit note with its PDF to the customer's e-mail address after the "
+        "request; 400 when it is a draft or the customer has no address. Takes the right to issue invoices.",
+        request=None,
+        responses={202: InvoiceSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def send(self, request: Request, pk: str | None = None) -> Response:
+        invoice = services.invoice_send(actor=request.user, invoice=self.get_object())
+        return self._answer(invoice, status.HTTP_202_ACCEPTED)

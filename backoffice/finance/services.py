@@ -625,6 +625,28 @@ def _queue_invoice_mail(invoice_id: int) -> None:
     send_invoice.delay(invoice_id=invoice_id)
 
 
+@transaction.atomic
+def invoice_send(*, actor: User | None, invoice: Invoice) -> Invoice:
+    """E-mail an issued invoice or credit note (again) with its PDF, e.g. when the customer lost it or the first
+    mail bounced; the mail goes out after commit, through the same retried task as on issue."""
+    invoice = lock_invoice(invoice.pk)
+    if invoice.state not in {Invoice.State.ISSUED, Invoice.State.PAID}:
+        raise ServiceError(_("Only an issued invoice can be sent."))
+    if not invoice.organization.email:
+        raise ServiceError(
+            _("%(customer)s has no e-mail address to send the invoice to.") % {"customer": invoice.organization.name}
+        )
+    audit_record(
+        actor=actor,
+        instance=invoice,
+        action=AuditEntry.Action.ACTION,
+        message=_("Sent to %(email)s") % {"email": invoice.organization.email},
+    )
+    invoice_id = invoice.pk
+    transaction.on_commit(lambda: _queue_invoice_mail(invoice_id), robust=True)
+    return invoice
+
+
 def invoice_mark_sent(*, invoice_id: int) -> None:
     """The invoice's e-mail went out (stamped once: a resend keeps the first time)."""
     Invoice.objects.filter(pk=invoice_id, sent_at__isnull=True).update(sent_at=timezone.now())

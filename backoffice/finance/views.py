@@ -240,6 +240,32 @@ def invoice_credit(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("finance:invoice-detail", pk=(note or invoice).pk)
 
 
+@staff_permission_required("finance.issue_invoice")
+@require_POST
+def invoice_send(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = get_object_or_404(Invoice, pk=pk)
+    _invoice_action(
+        request,
+        lambda: services.invoice_send(actor=request.user, invoice=invoice),
+        _("Invoice %(invoice)s is on its way to the customer."),
+    )
+    return redirect("finance:invoice-detail", pk=invoice.pk)
+
+
+@staff_permission_required("finance.issue_invoice")
+@require_POST
+def invoice_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = get_object_or_404(Invoice, pk=pk)
+    form = CreditForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    _invoice_action(
+        request,
+        lambda: services.invoice_cancel(actor=request.user, invoice=invoice, reason=reason),
+        _("The draft %(invoice)s is cancelled; it never gets a number."),
+    )
+    return redirect("finance:invoice-detail", pk=invoice.pk)
+
+
 @staff_permission_required("finance.view_invoice")
 def invoice_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:

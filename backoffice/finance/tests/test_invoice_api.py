@@ -103,3 +103,15 @@ def test_credit_with_a_key_creates_one_credit_note(finance):
     assert other.status_code == 422
     assert Invoice.objects.filter(kind=Invoice.Kind.CREDIT_NOTE).count() == 1
     assert finance.get(f"{INVOICES}{invoice.pk}/").json()["credit_notes"] == [note.pk]
+
+
+def test_send_mails_an_issued_invoice_and_refuses_a_draft(finance, django_capture_on_commit_callbacks):
+    invoice = make_invoice(issue=True)
+    invoice.organization.email = "ekonomi@kund.example"
+    invoice.organization.save(update_fields=["email"])
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = finance.post(f"{INVOICES}{invoice.pk}/send/")
+    assert (response.status_code, response.json()["number"], len(callbacks)) == (202, invoice.number, 1)
+    draft = make_invoice()
+    refused = finance.post(f"{INVOICES}{draft.pk}/send/")
+    assert refused.status_code == 400 and "Only an issued invoice can be sent." in str(refused.json())

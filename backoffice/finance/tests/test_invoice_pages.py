@@ -167,3 +167,24 @@ def test_a_customer_sees_only_its_organizations_issued_invoices(client_for, cust
 def test_staff_and_visitors_do_not_use_the_portal_list(client, client_for, finance):
     assert client.get(PORTAL).status_code == 302  # to sign in
     assert client_for(finance).get(PORTAL).status_code == 403
+
+
+def test_finance_sends_an_issued_invoice_again_and_cancels_a_draft(
+    client_for, finance, django_capture_on_commit_callbacks
+):
+    invoice = make_invoice(OrganizationFactory(name="Kund AB", email="ekonomi@kund.example"), issue=True)
+    client = client_for(finance)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(reverse("finance:invoice-send", args=[invoice.pk]), follow=True)
+    assert f"Invoice {invoice.number} is on its way to the customer." in response.content.decode()
+    assert len(callbacks) == 1  # the mail task is queued once the request's transaction commits
+    assert "Sent to ekonomi@kund.example" in response.content.decode()
+
+    draft = make_invoice()
+    assert "Cancel draft" in client.get(reverse("finance:invoice-detail", args=[draft.pk])).content.decode()
+    response = client.post(reverse("finance:invoice-cancel", args=[draft.pk]), {"reason": "Fel kund"}, follow=True)
+    draft.refresh_from_db()
+    assert (draft.state, draft.reason, draft.number) == (Invoice.State.CANCELLED, "Fel kund", "")
+    assert "it never gets a number" in response.content.decode()
+    refused = client.post(reverse("finance:invoice-send", args=[draft.pk]), follow=True)
+    assert "Only an issued invoice can be sent." in refused.content.decode()
