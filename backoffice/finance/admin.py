@@ -16,6 +16,10 @@ from backoffice.finance.models import (
     JournalEntry,
     JournalLine,
     LedgerSettings,
+    PaymentRun,
+    PaymentRunItem,
+    SupplierBill,
+    SupplierBillLine,
 )
 from core.audit.admin import AuditHistoryMixin
 from core.exceptions import ServiceError
@@ -244,3 +248,75 @@ class CreditHoldAdmin(AuditHistoryMixin, admin.ModelAdmin):
 
 
 from backoffice.finance import payment_admin  # noqa: E402, F401 - registers the payment models
+
+# --- supplier bills and payment runs (read-only here: the staff pages and the services change them) ---
+
+
+class SupplierBillLineInline(admin.TabularInline):
+    model = SupplierBillLine
+    extra = 0
+    can_delete = False
+    fields = [
+        "position",
+        "description",
+        "sku",
+        "quantity",
+        "unit_price",
+        "tax_rate",
+        "net_amount",
+        "tax_amount",
+        "account",
+        "ordered_quantity",
+        "ordered_unit_price",
+        "received_quantity",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SupplierBill)
+class SupplierBillAdmin(AuditHistoryMixin, admin.ModelAdmin):
+    list_display = ["__str__", "supplier", "supplier_reference", "bill_date", "due_date", "total", "currency", "state"]
+    list_filter = ["state", "match_state", "currency", "bill_date"]
+    search_fields = ["number", "supplier_reference", "purchase_order_number", "supplier__name"]
+    list_select_related = ["supplier"]
+    date_hierarchy = "bill_date"
+    inlines = [SupplierBillLineInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*(field.name for field in SupplierBill._meta.fields), "audit_history"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class PaymentRunItemInline(admin.TabularInline):
+    model = PaymentRunItem
+    extra = 0
+    can_delete = False
+    fields = ["bill", "amount"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PaymentRun)
+class PaymentRunAdmin(AuditHistoryMixin, admin.ModelAdmin):
+    list_display = ["__str__", "payment_date", "state", "total", "confirmed_at"]
+    list_filter = ["state", "payment_date"]
+    inlines = [PaymentRunItemInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*(field.name for field in PaymentRun._meta.fields), "audit_history"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -7,6 +7,7 @@ Idempotent: everything is looked up before it is made.
 """
 
 import random
+import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -28,6 +29,7 @@ def register() -> None:
     from core import demo
 
     demo.register("finance", seed)
+    demo.register("finance bills", seed_supplier_bills)
 
     from backoffice.finance import payment_demo
 
@@ -121,3 +123,97 @@ def _manual_invoices(admin) -> int:
     returned = services.invoice_issue(actor=admin, invoice=returned)
     services.invoice_credit(actor=admin, invoice=returned, reason="Goods returned unopened")
     return 2
+
+
+# --- supplier bills and a payment run ---------------------------------------------------------------------------
+
+BILL_PREFIX = "DEMO-"
+
+
+def seed_supplier_bills(admin) -> str:
+    """Bills from three suppliers: two paid in a confirmed payment run (one in euro), a few approved and open (one
+    overdue), one waiting for approval and one from a goods receipt that differs from its purchase order."""
+    from backoffice.finance import bill_services as bills
+    from backoffice.finance.models import SupplierBill
+
+    if SupplierBill.objects.filter(supplier_reference__startswith=BILL_PREFIX).exists():
+        return "supplier bills already there"
+    suppliers = list(Organization.objects.filter(roles__contains=["supplier"], is_active=True).order_by("pk")[:3])
+    if not suppliers:
+        return "no suppliers, no bills"
+    first, second, third = (suppliers * 3)[:3]
+    today = timezone.localdate()
+    line = bills.BillLineInput
+
+    def bill(supplier, number, days_ago, terms, lines, currency="SEK", approve=True):
+        made = bills.bill_create(
+            actor=admin,
+            supplier=supplier,
+            supplier_reference=f"{BILL_PREFIX}{number}",
+            bill_date=today - timedelta(days=days_ago),
+            due_date=today - timedelta(days=days_ago - terms),
+            currency=currency,
+            lines=lines,
+        )
+        return bills.bill_approve(actor=admin, bill=made) if approve else made
+
+    office = [
+        line("Kopieringspapper A4, 5 kartonger", Decimal(5), Decimal("389.00"), Decimal(25), "6110"),
+        line("Kaffe mellanrost 1 kg", Decimal(6), Decimal("129.00"), Decimal(12), "6110"),
+    ]
+    bill(first, "1001", 40, 30, office)
+    bill(second, "2001", 25, 20, [line("Tält Fjäll 2, inköp", Decimal(20), Decimal("149.00"), Decimal(25))], "EUR")
+    run = bills.payment_run_create(actor=admin, payment_date=today - timedelta(days=3))
+    bills.payment_run_confirm(actor=admin, run=run)
+
+    bill(first, "1002", 10, 30, [line("Lokalhyra december", Decimal(1), Decimal("18500.00"), Decimal(25), "5010")])
+    bill(third, "3001", 45, 30, [line("Mobilabonnemang oktober", Decimal(8), Decimal("249.00"), Decimal(25), "6212")])
+    bill(third, "3002", 3, 30, [line("Skrivbordslampor", Decimal(4), Decimal("595.00"), Decimal(25), "5410")])
+    bill(
+        second,
+        "2002",
+        1,
+        30,
+        [line("Sovsäckar, inköp", Decimal(30), Decimal("42.50"), Decimal(25))],
+        "EUR",
+        approve=False,
+    )
+    bills.bill_create_from_receipt(
+        actor=admin,
+        event_id=uuid.uuid5(uuid.NAMESPACE_URL, "kontor-demo-receipt-1"),
+        supplier_id=first.pk,
+        purchase_order_id=900001,
+        purchase_order_number="PO-DEMO-0001",
+        supplier_reference=f"{BILL_PREFIX}1003",
+        bill_date=today - timedelta(days=2),
+        currency="SEK",
+        lines=[
+            line(
+                "Gasolkök kompakt",
+                Decimal(12),
+                Decimal("310.00"),
+                Decimal(25),
+                sku="STOVE-1",
+                purchase_order_line_id=1,
+                ordered_quantity=Decimal(12),
+                ordered_unit_price=Decimal("295.00"),
+                received_quantity=Decimal(10),
+            ),
+            line(
+                "Pannset titan",
+                Decimal(10),
+                Decimal("189.00"),
+                Decimal(25),
+                sku="POT-2",
+                purchase_order_line_id=2,
+                ordered_quantity=Decimal(10),
+                ordered_unit_price=Decimal("189.00"),
+                received_quantity=Decimal(10),
+            ),
+        ],
+    )
+    counts = {state: SupplierBill.objects.filter(state=state).count() for state in SupplierBill.State.values}
+    return (
+        f"{counts['paid']} bills paid in a payment run, {counts['approved']} approved, {counts['draft']} to approve "
+        f"(one differs from its purchase order)"
+    )

@@ -452,3 +452,25 @@ def test_a_part_payment_leaves_the_bill_approved_with_the_rest_due(supplier, app
     assert (bill.state, bill.amount_due) == ("approved", Decimal("2425.81"))
     assert other.state == "paid"
     assert list(bill_selectors.bills_to_pay(due_by=DAY + timedelta(days=30))) == [bill]
+
+
+def test_the_demo_seeds_bills_a_run_and_an_exception_once(admin_user):
+    from backoffice.finance import demo
+
+    today = date.today()
+    for year in (today.year - 1, today.year):
+        FiscalYear.objects.get_or_create(
+            name=str(year), defaults={"start": date(year, 1, 1), "end": date(year, 12, 31)}
+        )
+    demo._exchange_rates()
+    for number in range(3):
+        OrganizationFactory(name=f"Leverantör {number} AB", roles=["supplier"])
+
+    summary = demo.seed_supplier_bills(admin_user)
+
+    assert summary == "2 bills paid in a payment run, 3 approved, 2 to approve (one differs from its purchase order)"
+    assert PaymentRun.objects.get().state == PaymentRun.State.CONFIRMED
+    assert bill_selectors.bill_exceptions().count() == 1
+    assert bill_selectors.bill_list(overdue=True).count() == 1
+    assert demo.seed_supplier_bills(admin_user) == "supplier bills already there"
+    assert selectors.verify_ledger() == []
