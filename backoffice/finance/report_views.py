@@ -10,7 +10,7 @@ from decimal import Decimal
 from django import forms
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -295,10 +295,7 @@ def _aged_table(report: reports.AgedBalances, party_label: str) -> Iterator[list
 
 
 def _bill_url(bill) -> str:
-    try:
-        return reverse("finance:bill-detail", args=[bill.pk])
-    except NoReverseMatch:
-        return bill.entry.get_absolute_url() if bill.entry_id else ""
+    return reverse("finance:bill-detail", args=[bill.pk])
 
 
 def _aged_page(request: HttpRequest, *, payables: bool) -> HttpResponse:
@@ -323,7 +320,7 @@ def _aged_page(request: HttpRequest, *, payables: bool) -> HttpResponse:
             row["cells"] = [row[key] for key, _label in reports.AGING_BUCKETS]
             row["detail_url"] = _url(name, date=day, organization=row["party_id"]) + "#documents"
             if payables:
-                row["party_url"] = row["detail_url"]
+                row["party_url"] = _url("finance:bill-list", supplier=row["party_id"], state="approved")
             else:
                 row["party_url"] = _url("finance:invoice-list", q=row["party_name"], state="issued")
                 row["statement_url"] = _url(
@@ -332,7 +329,9 @@ def _aged_page(request: HttpRequest, *, payables: bool) -> HttpResponse:
         for document in report.documents:
             document.url = _bill_url(document) if payables else reverse("finance:invoice-detail", args=[document.pk])
         total_cells = [(key, report.totals[key]) for key, _label in reports.AGING_BUCKETS]
-        list_url = "" if payables else _url("finance:invoice-list", state="issued")
+        list_url = (
+            _url("finance:bill-list", state="approved") if payables else _url("finance:invoice-list", state="issued")
+        )
         bars = _bars([(str(label), report.totals[key], list_url) for key, label in reports.AGING_BUCKETS])
     return render(
         request,
@@ -384,7 +383,10 @@ def vat_report(request: HttpRequest) -> HttpResponse:
         for box in report.boxes:
             for account in box["accounts"]:
                 account["url"] = _ledger(account["account_id"], date_from, date_to)
-            box["url"] = box["accounts"][0]["url"] if len(box["accounts"]) == 1 else trial_balance_url
+            if len(box["accounts"]) == 1:
+                box["url"] = box["accounts"][0]["url"]
+            else:  # several accounts (05) or a sum of boxes (49): the trial balance has them all; 06 and 07 none
+                box["url"] = trial_balance_url if box["accounts"] or box["box"] == "49" else ""
         bars = _bars(
             [
                 (f"{box['box']} {box['label']}", box["amount"], box["url"])
@@ -434,6 +436,81 @@ def _statement_table(statement: reports.CustomerStatement) -> Iterator[list]:
     ]
 
 
+def _statement_pdf(statement: reports.CustomerStatement) -> bytes:
+    """The statement on A4, to send to the customer: who, which period, the lines and the balances."""
+    from io import BytesIO
+    from xml.sax.saxutils import escape
+
+    from django.conf import settings
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    from core.templatetags.kontor import money
+
+    styles = getSampleStyleSheet()
+    small = styles["BodyText"].clone("small", fontSize=8.5, leading=11)
+    right = small.clone("right", alignment=2)
+
+    def amount(value: Decimal | None) -> Paragraph:
+        return Paragraph(money(value, "SEK") if value else "", right)
+
+    rows = [[_("Date"), _("Entry"), _("Text"), _("Debit"), _("Credit"), _("Balance")]]
+    rows.append(["", "", Paragraph(_("Opening balance"), small), "", "", amount(statement.opening_balance)])
+    for line in statement.lines:
+        rows.append(
+            [
+                line.entry.date.isoformat(),
+                line.entry.number,
+                Paragraph(escape(line.description or line.entry.description), small),
+                amount(line.debit),
+                amount(line.credit),
+                Paragraph(money(line.running_balance, "SEK"), right),
+            ]
+        )
+    rows.append(
+        [
+            "",
+            "",
+            Paragraph(f"<b>{escape(_('Closing balance'))}</b>", small),
+            amount(statement.debit),
+            amount(statement.credit),
+            Paragraph(f"<b>{escape(money(statement.closing_balance, 'SEK'))}</b>", right),
+        ]
+    )
+    table = Table(
+        rows,
+        colWidths=[22 * mm, 28 * mm, 58 * mm, 24 * mm, 24 * mm, 26 * mm],
+        repeatRows=1,
+        style=TableStyle(
+            [
+                ("FONTSIZE", (0, 0), (-1, -1), 8.5),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.grey),
+                ("LINEABOVE", (0, -1), (-1, -1), 0.5, colors.grey),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        ),
+    )
+    period = _("%(start)s to %(end)s") % {
+        "start": statement.date_from.isoformat(),
+        "end": statement.date_to.isoformat(),
+    }
+    output = BytesIO()
+    document = SimpleDocTemplate(output, pagesize=A4, title=_("Customer statement"), author=settings.COMPANY_NAME)
+    document.build(
+        [
+            Paragraph(escape(settings.COMPANY_NAME), small),
+            Paragraph(escape(_("Customer statement")), styles["Heading1"]),
+            Paragraph(f"{escape(statement.organization.name)} · {escape(period)}", styles["BodyText"]),
+            Spacer(1, 6 * mm),
+            table,
+        ]
+    )
+    return output.getvalue()
+
+
 @staff_permission_required(LEDGER)
 def customer_statement(request: HttpRequest, organization_id: int) -> HttpResponse:
     organization = get_object_or_404(Organization, pk=organization_id)
@@ -447,6 +524,10 @@ def customer_statement(request: HttpRequest, organization_id: int) -> HttpRespon
         exported = _export(request, lambda: _statement_table(statement), stem=stem, title=_("Customer statement"))
         if exported:
             return exported
+        if request.GET.get("format") == "pdf":
+            response = HttpResponse(_statement_pdf(statement), content_type="application/pdf")
+            response["Content-Disposition"] = f'inline; filename="{stem}.pdf"'
+            return response
         account = selectors.accounts().filter(code=reports.RECEIVABLES_ACCOUNT).values_list("pk", flat=True).first()
         ledger_url = _ledger(account, date_from, date_to)
         before_url = _ledger(account, _year_start(date_from - timedelta(days=1)), date_from - timedelta(days=1))

@@ -47,3 +47,17 @@ def test_finance_drills_down_from_the_profit_and_loss_to_the_ledger(page, live_s
     page.wait_for_url(re.compile(r".*/app/finance/accounts/\d+/ledger/\?date_from=.*"))
     assert page.get_by_role("link", name=sale.number).is_visible()
     assert "1,000.00" in page.locator("#closing-balance").inner_text()
+
+    # The other reports open from the index, each with its chart and its figures (screenshots for people to check).
+    for name, shot in [
+        ("Balance sheet", "finance-balance-sheet"),
+        ("VAT return", "finance-vat"),
+        ("Aged receivables", "finance-aged-receivables"),
+    ]:
+        page.goto(f"{live_server.url}/app/finance/reports/")
+        page.get_by_role("link", name=re.compile(name)).click()
+        page.wait_for_load_state()
+        assert page.get_by_role("heading", name=name, level=1).is_visible()
+        screenshot(page, shot)
+    page.goto(f"{live_server.url}/app/finance/reports/balance-sheet/")
+    assert page.get_by_text("Balances", exact=True).is_visible()

@@ -403,8 +403,11 @@ def test_the_aged_payables_page_lists_the_bills_of_a_supplier(client, finance):
 
     html = _html(client, "finance:report-aged-payables", date="2026-06-30")
     assert "Leverantör AB" in html and 'id="total-days_31_60"' in html
+    assert f'href="{reverse("finance:bill-list")}?supplier={supplier.pk}&amp;state=approved"' in html
+    detail = f"{reverse('finance:report-aged-payables')}?date=2026-06-30&amp;organization={supplier.pk}#documents"
+    assert f'href="{detail}"' in html
     html = _html(client, "finance:report-aged-payables", date="2026-06-30", organization=supplier.pk)
-    assert str(due) in html and ">45<" in html
+    assert f'href="{reverse("finance:bill-detail", args=[due.pk])}"' in html and ">45<" in html
 
 
 def test_the_vat_page_links_each_box_to_its_account(client, finance, ledger):
@@ -413,6 +416,8 @@ def test_the_vat_page_links_each_box_to_its_account(client, finance, ledger):
     for code in ["3001", "3002", "3003", "3004", "2610", "2620", "2630", "2640"]:
         assert _ledger_link(code, "2026-01-01", "2026-06-30") in html, code
     assert 'id="box-49"' in html and "900.00" in html
+    box_06 = html[html.index('id="box-06"') : html.index('id="box-07"')]
+    assert "<a " not in box_06  # nothing is booked behind boxes 06 and 07
 
 
 def test_the_statement_is_picked_and_shows_the_running_balance(client, finance, ledger):
@@ -483,6 +488,9 @@ def test_the_reports_download_as_csv_and_xlsx(client, finance, ledger):
     assert rows[1] == ["2026-02-01", "", "Opening balance", "", "", "2000.00"]
     assert rows[2][0] == "2026-02-01" and rows[2][3:] == ["12500.00", "0.00", "14500.00"]
     assert rows[-1] == ["2026-06-30", "", "Closing balance", "13620.00", "5000.00", "10620.00"]
+    response = client.get(statement, {"date_from": "2026-02-01", "date_to": "2026-06-30", "format": "pdf"})
+    assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
+    assert f'filename="statement-{ledger["alfa"].pk}-2026-02-01-2026-06-30.pdf"' in response["Content-Disposition"]
 
     invoice(OrganizationFactory(name="=Gamma AB"), "700", due=days_ago(91))
     rows = _csv(client.get(reverse("finance:report-aged-receivables"), {"date": "2026-06-30", "format": "csv"}))
