@@ -151,3 +151,34 @@ def test_a_euro_order_waits_for_its_rate_then_books_sek(seller, account):
     )
     assert receivable.debit == Decimal("75502.36")  # 56137.50 + 14034.38 + 5028.75 + 301.73, each rounded on its own
     assert finance_selectors.verify_ledger() == []
+
+
+def test_a_bank_file_paying_the_invoice_marks_the_order_paid_in_sales_and_on_the_360(seller, account):
+    from integration.customer360.models import TimelineEntry
+
+    confirmed = sales.order_confirm(actor=seller, order=order(seller, account))
+    deliver_all()
+    invoice = Invoice.objects.get()
+    half = (invoice.total / 2).quantize(Decimal("0.01"))
+    rows = f"{timezone.localdate()};{half};{invoice.ocr};Fjällbo AB;1\n"
+    statement = finance.bank_statement_import(
+        actor=None, file_name="part.csv", content=f"Datum;Belopp;Referens;Namn;Id\n{rows}".encode()
+    )
+    finance.bank_statement_match(actor=None, statement_id=statement.pk)
+    deliver_all()
+    confirmed.refresh_from_db()
+    assert confirmed.invoice_status == "invoiced"  # a part payment does not make the order paid
+
+    rest = f"{timezone.localdate()};{invoice.total - half};{invoice.number};Fjällbo AB;2\n"
+    statement = finance.bank_statement_import(
+        actor=None, file_name="rest.csv", content=f"Datum;Belopp;Referens;Namn;Id\n{rest}".encode()
+    )
+    finance.bank_statement_match(actor=None, statement_id=statement.pk)
+    deliver_all()
+    invoice.refresh_from_db()
+    confirmed.refresh_from_db()
+    assert (invoice.state, confirmed.invoice_status) == ("paid", "paid")
+    payments = TimelineEntry.objects.filter(organization=account.organization, event_name="finance.payment_received")
+    assert payments.count() == 2
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"done"}
+    assert finance_selectors.verify_ledger() == []
