@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from backoffice.finance import bill_selectors, invoicing, selectors, services
 from backoffice.finance.models import (
@@ -567,7 +568,8 @@ def payment_run_create(*, actor: User | None, payment_date: date, due_by: date |
         actor=actor,
         instance=run,
         action=AuditEntry.Action.CREATE,
-        message=_("%(count)s bills due by %(day)s") % {"count": len(bills), "day": due_by},
+        message=ngettext("%(count)s bill due by %(day)s", "%(count)s bills due by %(day)s", len(bills))
+        % {"count": len(bills), "day": due_by},
     )
     return run
 
@@ -691,7 +693,10 @@ def payment_run_confirm(*, actor: User | None, run: PaymentRun) -> PaymentRun:
         actor=actor,
         journal=Journal.objects.get(code="BANK"),
         date=run.payment_date,
-        description=_("Supplier payments %(day)s (%(count)s bills)") % {"day": run.payment_date, "count": len(items)},
+        description=ngettext(
+            "Supplier payments %(day)s (%(count)s bill)", "Supplier payments %(day)s (%(count)s bills)", len(items)
+        )
+        % {"day": run.payment_date, "count": len(items)},
         reference=_("Payment run %(id)s") % {"id": run.pk},
         lines=posting.lines,
     )
