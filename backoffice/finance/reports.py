@@ -329,22 +329,40 @@ class VatReturn:
 
 
 def vat_return(*, date_from: date, date_to: date) -> VatReturn:
-    """One conditional aggregate gives every account's amount; one query finds the accounts to drill down to."""
+    """One conditional aggregate gives every account's amount, every box and box 49; one query finds the accounts
+    to drill down to."""
     lines = _posted_lines(date_from=date_from, date_to=date_to).filter(account__code__in=VAT_ACCOUNTS)
-    by_account = {code: _money_sum(F("credit") - F("debit"), filter=Q(account__code=code)) for code in VAT_ACCOUNTS}
-    amounts = lines.aggregate(**by_account)
-    amounts["2640"] = -amounts["2640"]
+    credit_side = F("credit") - F("debit")
+
+    def signed(sign: str):
+        return credit_side if sign == "credit" else F("debit") - F("credit")
+
+    sums = {
+        **{
+            f"account_{code}": _money_sum(signed("debit" if code == "2640" else "credit"), filter=Q(account__code=code))
+            for code in VAT_ACCOUNTS
+        },
+        **{
+            f"box_{box}": _money_sum(signed(sign), filter=Q(account__code__in=codes))
+            for box, _label, codes, sign in VAT_BOXES
+            if codes
+        },
+        "to_pay": _money_sum(credit_side, filter=Q(account__code__in=["2610", "2620", "2630", "2640"])),
+    }
+    amounts = lines.aggregate(**sums)
     accounts = dict(Account.objects.filter(code__in=VAT_ACCOUNTS).values_list("code", "pk"))
     boxes = [
         {
             "box": box,
             "label": str(label),
-            "amount": sum((amounts[code] for code in codes), ZERO),
-            "accounts": [{"code": code, "account_id": accounts.get(code), "amount": amounts[code]} for code in codes],
+            "amount": amounts[f"box_{box}"] if codes else ZERO,
+            "accounts": [
+                {"code": code, "account_id": accounts.get(code), "amount": amounts[f"account_{code}"]} for code in codes
+            ],
         }
         for box, label, codes, _sign in VAT_BOXES
     ]
-    to_pay = amounts["2610"] + amounts["2620"] + amounts["2630"] - amounts["2640"]
+    to_pay = amounts["to_pay"]  # credit minus debit over output and input VAT: 10 + 11 + 12 - 48
     boxes.append({"box": "49", "label": str(_("VAT to pay (or get back)")), "amount": to_pay, "accounts": []})
     return VatReturn(date_from=date_from, date_to=date_to, boxes=boxes, to_pay=to_pay)
 
