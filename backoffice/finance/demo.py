@@ -35,6 +35,10 @@ def register() -> None:
 
     demo.register("finance-payments", payment_demo.seed)
 
+    from backoffice.finance import dunning_demo
+
+    demo.register("finance-dunning", dunning_demo.seed)
+
 
 def seed(admin) -> str:
     years = _fiscal_years()

@@ -542,3 +542,22 @@ def test_the_policy_change_is_audited():
     dunning.dunning_policy_update(actor=None, hold_after_days=45)
     entry = AuditEntry.objects.filter(object_id="1", content_type__model="dunningpolicy").get()
     assert entry.changes == {"hold_after_days": ["30", "45"]}
+
+
+# --- demo data -----------------------------------------------------------------------------------------------------
+
+
+def test_the_demo_has_an_overdue_invoice_with_letters_and_a_customer_on_hold_and_runs_again_without_change(
+    admin_user,
+):
+    from backoffice.finance import dunning_demo
+
+    late = OrganizationFactory(name="Sen AB", email="sen@example.com")
+    later = OrganizationFactory(name="Senare AB", email="senare@example.com")
+    summary = dunning_demo.seed(admin_user)
+    assert summary.startswith("2 overdue invoices made, 2 letters sent today;")
+    letters = {letter.invoice.organization: letter for letter in DunningLetter.objects.select_related("invoice")}
+    assert (letters[later].level, letters[late].level) == (3, 1)  # the newest customer got the longest overdue one
+    assert letters[later].fee_invoice is not None and letters[late].fee_invoice is None
+    assert list(CreditHold.objects.filter(on_hold=True).values_list("organization", flat=True)) == [later.pk]
+    assert dunning_demo.seed(admin_user).startswith("0 overdue invoices made, 0 letters sent today; 2 letters and 1")
