@@ -177,3 +177,25 @@ class PaymentRunForm(forms.Form):
         today = timezone.localdate()
         self.fields["payment_date"].initial = today
         self.fields["due_by"].initial = today + timedelta(days=7)
+
+
+class BillChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.number} · {obj.supplier.name} · {obj.amount_due} {obj.currency_id} · {obj.due_date}"
+
+
+class PaymentRunItemForm(forms.Form):
+    """Add one more approved bill to a draft run, in full or in part."""
+
+    bill = BillChoiceField(label=_("Bill"), queryset=SupplierBill.objects.none(), empty_label=_("Choose a bill"))
+    amount = forms.DecimalField(
+        label=_("Amount"),
+        max_digits=16,
+        decimal_places=2,
+        required=False,
+        help_text=_("In the bill's currency; everything still due if empty."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["bill"].queryset = bill_selectors.bills_to_pay()

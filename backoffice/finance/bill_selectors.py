@@ -65,15 +65,16 @@ def bill_detail(*, pk: int) -> SupplierBill:
     )
 
 
-def bills_to_pay(*, due_by: date) -> QuerySet[SupplierBill]:
-    """Approved bills with something left to pay, due on or before `due_by`, that no draft run holds yet."""
+def bills_to_pay(*, due_by: date | None = None) -> QuerySet[SupplierBill]:
+    """Approved bills with something left to pay, due on or before `due_by` (any day when None), that no draft run
+    holds yet."""
     in_draft_runs = PaymentRunItem.objects.filter(run__state=PaymentRun.State.DRAFT).values("bill_id")
-    return (
-        SupplierBill.objects.select_related("supplier")
-        .filter(state=SupplierBill.State.APPROVED, due_date__lte=due_by, amount_paid__lt=F("total"))
-        .exclude(pk__in=in_draft_runs)
-        .order_by("due_date", "pk")
+    bills = SupplierBill.objects.select_related("supplier").filter(
+        state=SupplierBill.State.APPROVED, amount_paid__lt=F("total")
     )
+    if due_by is not None:
+        bills = bills.filter(due_date__lte=due_by)
+    return bills.exclude(pk__in=in_draft_runs).order_by("due_date", "pk")
 
 
 def payment_run_list(*, state: str = "") -> QuerySet[PaymentRun]:

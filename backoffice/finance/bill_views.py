@@ -20,6 +20,7 @@ from backoffice.finance.bill_forms import (
     BillLineFormSet,
     CancelForm,
     PaymentRunForm,
+    PaymentRunItemForm,
     line_initial,
 )
 from backoffice.finance.models import PaymentRun, PaymentRunItem, SupplierBill
@@ -228,6 +229,7 @@ def payment_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "run": run,
             "items": list(run.items.all()),
             "totals": bill_selectors.payment_run_totals(run),
+            "add_form": PaymentRunItemForm() if run.state == PaymentRun.State.DRAFT else None,
             "audit_entries": audit_entries_for(instance=run),
         },
     )
@@ -244,6 +246,28 @@ def payment_run_remove_item(request: HttpRequest, pk: int, item_pk: int) -> Http
         _errors(request, error)
     else:
         messages.success(request, _("Bill %(bill)s is taken out of the run.") % {"bill": item.bill})
+    return redirect("finance:payment-run-detail", pk=run.pk)
+
+
+@staff_permission_required("finance.change_paymentrun")
+@require_POST
+def payment_run_add_item(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(PaymentRun, pk=pk)
+    form = PaymentRunItemForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for text in errors:
+                messages.error(request, text)
+        return redirect("finance:payment-run-detail", pk=run.pk)
+    bill = form.cleaned_data["bill"]
+    try:
+        bill_services.payment_run_add_item(
+            actor=request.user, run=run, bill=bill, amount=form.cleaned_data.get("amount")
+        )
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        messages.success(request, _("Bill %(bill)s is added to the run.") % {"bill": bill})
     return redirect("finance:payment-run-detail", pk=run.pk)
 
 

@@ -46,6 +46,7 @@ urlpatterns = [
     path("payment-runs/new/", bill_views.payment_run_create, name="payment-run-create"),
     path("payment-runs/<int:pk>/", bill_views.payment_run_detail, name="payment-run-detail"),
     path("payment-runs/<int:pk>/confirm/", bill_views.payment_run_confirm, name="payment-run-confirm"),
+    path("payment-runs/<int:pk>/items/add/", bill_views.payment_run_add_item, name="payment-run-add-item"),
     path("payment-runs/<int:pk>/file/", bill_views.payment_run_file, name="payment-run-file"),
     path(
         "payment-runs/<int:pk>/items/<int:item_pk>/remove/",

@@ -356,3 +356,22 @@ def test_the_payment_file_defuses_spreadsheet_formulas(client_for, finance, appr
     client.post(reverse("finance:payment-run-confirm", args=[run.pk]))
     rows = client.get(reverse("finance:payment-run-file", args=[run.pk])).content.decode("utf-8-sig").splitlines()
     assert rows[1] == f"Kontorsgrossisten AB,556677-8899,'=HYPERLINK(),562.50,SEK,{bill.number}"
+
+
+def test_a_bill_due_later_is_added_to_a_draft_run_in_part(client_for, make_staff, finance, approver, supplier):
+    bill_approve(actor=approver, bill=make_bill(supplier, finance, reference="F-1", due_in=3))
+    later = bill_approve(actor=approver, bill=make_bill(supplier, finance, reference="F-2", due_in=60))
+    run = payment_run_create(actor=finance, payment_date=timezone.localdate())
+    client = client_for(finance)
+    url = reverse("finance:payment-run-detail", args=[run.pk])
+    page = client.get(url).content.decode()
+    assert f"{later.number} · Kontorsgrossisten AB · 562.50 SEK" in page
+
+    add = reverse("finance:payment-run-add-item", args=[run.pk])
+    response = client.post(add, {"bill": later.pk, "amount": "600.00"}, follow=True)
+    assert "Pay more than zero and at most 562.50." in response.content.decode()
+    client.post(add, {"bill": later.pk, "amount": "100.00"})
+    assert run.items.get(bill=later).amount == Decimal("100.00")
+    page = client.get(url).content.decode()
+    assert "Every approved bill with something to pay is already in a run." in page
+    assert client_for(make_staff("Management")).post(add, {"bill": later.pk}).status_code == 403
