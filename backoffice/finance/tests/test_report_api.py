@@ -180,11 +180,15 @@ def _urls(organization_id: int) -> list[str]:
     ]
 
 
-def test_finance_and_management_read_sales_and_visitors_do_not(finance, management, sales, api_client, ledger):
+def test_finance_and_management_read_sales_and_visitors_do_not(
+    finance, management, sales, api_client, api_client_for, customer_user, ledger
+):
+    customer = api_client_for(customer_user)
     for url in _urls(ledger["alfa"].pk):
         assert finance.get(url).status_code == 200, url
         assert management.get(url).status_code == 200, url
         assert sales.get(url).status_code == 403, url
+        assert customer.get(url).status_code == 403, url
         assert api_client.get(url).status_code in (401, 403), url
         assert finance.post(url, {}).status_code == 405, url
 

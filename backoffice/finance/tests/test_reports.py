@@ -540,14 +540,16 @@ def test_finance_and_management_read_the_reports(client, finance, management, le
         assert f'href="{reverse(f"finance:{name}")}"' in html
 
 
-def test_sales_gets_403_and_a_visitor_is_sent_to_sign_in(client, make_staff, ledger):
+def test_sales_and_customers_get_403_and_a_visitor_is_sent_to_sign_in(client, make_staff, customer_user, ledger):
     urls = _report_urls(ledger["alfa"].pk)
     for url in urls:
         response = client.get(url)
         assert response.status_code == 302 and "login" in response["Location"], url
-    client.force_login(make_staff("Sales"))
-    for url in urls:
-        assert client.get(url).status_code == 403, url
+    for user in [make_staff("Sales"), customer_user]:
+        client.force_login(user)
+        for url in urls:
+            assert client.get(url).status_code == 403, url
+            assert client.get(url, {"format": "csv"}).status_code == 403, url
 
 
 def test_the_sidebar_and_the_trial_balance_link_to_the_reports(client, finance):
