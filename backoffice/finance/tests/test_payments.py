@@ -8,6 +8,10 @@ from pathlib import Path
 
 import pytest
 from django.db import connections
+from django.db.models import Sum
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from backoffice.finance import bankfiles, invoicing, selectors, services
 from backoffice.finance.models import (
@@ -16,6 +20,7 @@ from backoffice.finance.models import (
     ExchangeRate,
     FiscalYear,
     Invoice,
+    JournalLine,
     Payment,
 )
 from core.exceptions import ServiceError
@@ -390,3 +395,72 @@ def test_ocr_references_are_recognised_only_with_a_valid_check_digit(customer):
     assert not invoicing.is_valid_ocr(broken)
     assert selectors.invoice_by_payment_reference(reference=broken, currency="SEK") is None
     assert selectors.invoice_by_payment_reference(reference=invoice.ocr, currency="EUR") is None
+
+
+# --- any sequence keeps the books right --------------------------------------------------------------------------
+
+money = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("20000.00"), places=2)
+STEP = st.tuples(st.sampled_from(["issue", "pay", "overpay", "credit", "allocate"]), money, st.integers(0, 50))
+
+
+class PaymentProperties(HypothesisTestCase):
+    @settings(max_examples=20, deadline=None)
+    @given(st.lists(STEP, min_size=1, max_size=10))
+    def test_any_sequence_of_invoices_payments_and_credits_keeps_the_books_balanced(self, steps):
+        _years()
+        ExchangeRate.objects.get_or_create(
+            currency_id="EUR", date=DAY - timedelta(days=40), defaults={"rate": Decimal("11.2")}
+        )
+        ExchangeRate.objects.get_or_create(currency_id="EUR", date=DAY, defaults={"rate": Decimal("11.734521")})
+        customer = OrganizationFactory()
+        invoices: list[Invoice] = []
+        payments: list[Payment] = []
+        for action, amount, pick in steps:
+            open_ = [invoice for invoice in invoices if invoice.state == "issued" and invoice.amount_due > 0]
+            if action == "issue" or not invoices:
+                currency = "EUR" if pick % 2 else "SEK"
+                invoices.append(issued(customer, price=str(amount), currency=currency))
+            elif action in {"pay", "overpay"} and open_:
+                invoice = open_[pick % len(open_)]
+                part = min(amount, invoice.amount_due)
+                extra = Decimal("10.00") if action == "overpay" else Decimal(0)
+                payments.append(
+                    services.payment_register(
+                        actor=None,
+                        organization=customer,
+                        date=DAY,
+                        amount=part + extra,
+                        currency=invoice.currency_id,
+                        allocations=[services.Allocation(invoice=invoice, amount=part)],
+                    )
+                )
+            elif action == "credit":
+                creditable = [invoice for invoice in invoices if not invoice.amount_credited]
+                if creditable:
+                    services.invoice_credit(
+                        actor=None, invoice=creditable[pick % len(creditable)], reason="p", credit_date=DAY
+                    )
+            elif action == "allocate":
+                for payment in payments:
+                    payment.refresh_from_db()
+                    allocations = services.allocations_oldest_first(
+                        organization=customer, currency=payment.currency_id, amount=payment.amount_unallocated
+                    )
+                    if payment.amount_unallocated and allocations:
+                        services.payment_allocate(actor=None, payment=payment, allocations=allocations, date=DAY)
+            for invoice in invoices:
+                invoice.refresh_from_db()
+
+        balance = selectors.trial_balance()
+        assert sum((row["balance"] for row in balance), Decimal(0)) == 0
+        assert selectors.verify_ledger() == []
+        sek = [invoice for invoice in invoices if invoice.currency_id == "SEK"]
+        receivable = JournalLine.objects.filter(
+            account__code="1510", partner=customer, entry__state="posted", currency=""
+        ).aggregate(balance=Sum("debit") - Sum("credit"))["balance"] or Decimal(0)
+        assert receivable == sum(
+            (invoice.total - invoice.amount_paid - invoice.amount_credited for invoice in sek), Decimal(0)
+        )
+        for invoice in invoices:
+            assert invoice.amount_paid <= invoice.total
+            assert (invoice.state == "paid") == (invoice.amount_paid == invoice.total)
