@@ -128,9 +128,15 @@ def invoices_to_remind(*, today: date, policy: DunningPolicy) -> QuerySet[Invoic
     )
 
 
-def overdue_invoices(*, today: date, search: str = "", level: int | None = None) -> QuerySet[Invoice]:
-    """Selector: every overdue invoice (oldest first) with its customer, `due`, `days_overdue`, the date of its
-    last letter and whether it is itself a fee invoice: the overdue list, in one query per page."""
+OVERDUE_SORTS = {"customer_name", "number", "due_date", "days_overdue", "due", "dunning_level"}
+
+
+def overdue_invoices(
+    *, today: date, search: str = "", level: int | None = None, ordering: str = ""
+) -> QuerySet[Invoice]:
+    """Selector: every overdue invoice (oldest first, or by `ordering`, one of OVERDUE_SORTS with an optional "-")
+    with its customer, `due`, `days_overdue`, the date of its last letter and whether it is itself a fee invoice:
+    the overdue list, in one query per page."""
     letters = DunningLetter.objects.filter(invoice=OuterRef("pk")).order_by("-level")
     invoices = (
         _open_invoices()
@@ -152,6 +158,8 @@ def overdue_invoices(*, today: date, search: str = "", level: int | None = None)
             | Q(customer_name__icontains=search)
             | Q(organization__name__icontains=search)
         )
+    if ordering.removeprefix("-") in OVERDUE_SORTS:
+        return invoices.order_by(ordering, "due_date", "pk")
     return invoices.order_by("due_date", "pk")
 
 
@@ -541,8 +549,8 @@ def credit_hold_review(organization_id: int, *, today: date | None = None, actor
     """
     today = today or timezone.localdate()
     policy = dunning_policy()
+    hold = _lock_hold(organization_id)  # a payment and a run reviewing at once: the second sees the first's result
     position = overdue_position(organization_id=organization_id, today=today)
-    hold = _lock_hold(organization_id)
     should_hold = position.oldest_days > policy.hold_after_days or position.amount > policy.hold_over_amount
     reason = _hold_reason(policy=policy, position=position) if should_hold else ""
     if hold.is_manual or hold.on_hold == should_hold:

@@ -31,7 +31,9 @@ def dunning_overview(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     form = OverdueFilterForm(request.GET)
     filters = cleaned_filters(form)
-    queryset = dunning.overdue_invoices(today=today, search=filters.get("q") or "", level=filters.get("level"))
+    queryset = dunning.overdue_invoices(
+        today=today, search=filters.get("q") or "", level=filters.get("level"), ordering=filters.get("sort") or ""
+    )
     return list_page(
         request,
         template="finance/dunning/overview.html",

@@ -160,6 +160,12 @@ def test_the_overdue_list_shows_each_invoice_with_its_level_and_last_letter(clie
     assert numbers(level="3") == [old.number]
     assert numbers(level="0") == [recent.number]
     assert numbers(level="nonsense") == [old.number, recent.number]  # a bad filter is ignored
+    assert numbers(sort="days_overdue") == [recent.number, old.number]
+    assert numbers(sort="-dunning_level") == [old.number, recent.number]
+    assert numbers(sort="customer_name") == [old.number, recent.number]
+    assert numbers(sort="-customer_name") == [recent.number, old.number]
+    assert numbers(sort="total; drop table") == [old.number, recent.number]  # an unknown sort is ignored
+    assert 'aria-sort="none">Days overdue' in page
     filtered = client.get(OVERVIEW, {"q": "nobody"}).content.decode()
     assert "Nothing matches these filters" in filtered
 
