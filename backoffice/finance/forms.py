@@ -163,6 +163,8 @@ class LockDateForm(forms.Form):
 class InvoiceFilterForm(FilterForm):
     state = forms.ChoiceField(label=_("State"), choices=[("", _("All states")), *Invoice.State.choices], required=False)
     kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("All kinds")), *Invoice.Kind.choices], required=False)
+    # One customer's invoices (the reports and the customer's pages link here); kept while searching.
+    organization = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
 
 class CreditForm(forms.Form):

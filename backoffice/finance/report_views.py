@@ -322,7 +322,7 @@ def _aged_page(request: HttpRequest, *, payables: bool) -> HttpResponse:
             if payables:
                 row["party_url"] = _url("finance:bill-list", supplier=row["party_id"], state="approved")
             else:
-                row["party_url"] = _url("finance:invoice-list", q=row["party_name"], state="issued")
+                row["party_url"] = _url("finance:invoice-list", organization=row["party_id"], state="issued")
                 row["statement_url"] = _url(
                     "finance:report-customer-statement", row["party_id"], date_from=year_start, date_to=day
                 )
@@ -548,6 +548,6 @@ def customer_statement(request: HttpRequest, organization_id: int) -> HttpRespon
             "statement": statement,
             "bars": bars,
             "ledger_url": ledger_url,
-            "invoices_url": _url("finance:invoice-list", q=organization.name),
+            "invoices_url": _url("finance:invoice-list", organization=organization.pk),
         },
     )

@@ -37,6 +37,7 @@ from core.accounts.decorators import staff_permission_required
 from core.audit.selectors import audit_entries_for
 from core.forms import apply_service_error
 from core.lists import ListPaginator, cleaned_filters, list_page
+from core.parties.models import Organization
 
 # --- chart of accounts ------------------------------------------------------------
 
@@ -172,10 +173,22 @@ def entry_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def invoice_list(request: HttpRequest) -> HttpResponse:
     form = InvoiceFilterForm(request.GET)
     filters = cleaned_filters(form)
+    customer = None
+    if filters.get("organization"):
+        customer = Organization.objects.filter(pk=filters["organization"]).first()
     queryset = selectors.invoice_list(
-        search=filters.get("q") or "", state=filters.get("state") or "", kind=filters.get("kind") or ""
+        search=filters.get("q") or "",
+        state=filters.get("state") or "",
+        kind=filters.get("kind") or "",
+        organization_id=customer.pk if customer else None,
     )
-    return list_page(request, template="finance/invoice_list.html", queryset=queryset, filter_form=form)
+    return list_page(
+        request,
+        template="finance/invoice_list.html",
+        queryset=queryset,
+        filter_form=form,
+        context={"customer": customer},
+    )
 
 
 @staff_permission_required("finance.view_invoice")

@@ -188,3 +188,15 @@ def test_finance_sends_an_issued_invoice_again_and_cancels_a_draft(
     assert "it never gets a number" in response.content.decode()
     refused = client.post(reverse("finance:invoice-send", args=[draft.pk]), follow=True)
     assert "Only an issued invoice can be sent." in refused.content.decode()
+
+
+def test_the_list_shows_one_customers_invoices_and_keeps_it_while_searching(client_for, finance):
+    mine, other = OrganizationFactory(name="Alfa AB"), OrganizationFactory(name="Beta AB")
+    kept = make_invoice(mine, issue=True)
+    make_invoice(other, issue=True)
+    client = client_for(finance)
+    response = client.get(LIST, {"organization": mine.pk})
+    assert [invoice.pk for invoice in response.context["rows"]] == [kept.pk]
+    assert 'id="customer-filter"' in response.text and "Alfa AB" in response.text
+    assert f'<input type="hidden" name="organization" value="{mine.pk}">' in response.text
+    assert len(client.get(LIST, {"organization": "nonsense"}).context["rows"]) == 2

@@ -386,7 +386,7 @@ def test_the_aged_receivables_page_links_to_invoices_statement_and_documents(cli
     client.force_login(finance)
 
     html = _html(client, "finance:report-aged-receivables", date="2026-06-30")
-    assert f'href="{reverse("finance:invoice-list")}?q=Gamma+AB&amp;state=issued"' in html
+    assert f'href="{reverse("finance:invoice-list")}?organization={gamma.pk}&amp;state=issued"' in html
     statement = reverse("finance:report-customer-statement", args=[gamma.pk])
     assert f'href="{statement}?date_from=2026-01-01&amp;date_to=2026-06-30"' in html
     assert "payments and credits made after the day are already deducted" in html
