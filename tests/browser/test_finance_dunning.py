@@ -70,3 +70,14 @@ def test_finance_sees_overdue_invoices_and_holds_a_customer(page, live_server, m
     assert page.get_by_text("Riskbolaget AB is released from credit hold.").is_visible()
     hold.refresh_from_db()
     assert hold.on_hold is False
+
+    page.get_by_role("link", name="Letters").click()
+    page.wait_for_url(f"{live_server.url}/app/finance/dunning/letters/")
+    assert page.locator("#results tr", has_text=invoice.number).is_visible()
+    screenshot(page, "finance-dunning-letters")
+    page.get_by_role("link", name="Policy").click()
+    page.wait_for_url(f"{live_server.url}/app/finance/dunning/policy/")
+    page.get_by_label("Second reminder after (days overdue)").fill("5")
+    page.get_by_role("button", name="Save the policy").click()
+    assert page.get_by_text("The second reminder comes after the first.").is_visible()
+    screenshot(page, "finance-dunning-policy")
