@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -20,6 +21,7 @@ from backoffice.finance.models import (
     Account,
     Journal,
     JournalEntry,
+    JournalLine,
     PaymentRun,
     PaymentRunItem,
     SupplierBill,
@@ -617,6 +619,17 @@ def payment_run_remove_item(*, actor: User | None, run: PaymentRun, item: Paymen
     return run
 
 
+def booked_payables(bills: Sequence[SupplierBill]) -> dict[int, Decimal]:
+    """The payable in SEK that approving each bill credited to 2440 (from its purchase entry)."""
+    entries = {bill.entry_id: bill.pk for bill in bills if bill.entry_id}
+    rows = (
+        JournalLine.objects.filter(entry_id__in=entries, account__code=PAYABLE_ACCOUNT)
+        .values("entry_id")
+        .annotate(amount=Sum("credit"))
+    )
+    return {entries[row["entry_id"]]: row["amount"] for row in rows}
+
+
 @dataclass(frozen=True)
 class RunPosting:
     lines: list[services.Line]
@@ -629,15 +642,22 @@ def payment_run_posting_lines(run: PaymentRun, items: Sequence[PaymentRunItem]) 
     base = selectors.base_currency()
     codes = {PAYABLE_ACCOUNT, BANK_ACCOUNT, EXCHANGE_GAIN_ACCOUNT, EXCHANGE_LOSS_ACCOUNT}
     accounts = {account.code: account for account in Account.objects.filter(code__in=codes)}
+    booked = booked_payables([item.bill for item in items])
     lines: list[services.Line] = []
     per_currency: dict[str, Decimal] = {}
     for item in items:
         bill = item.bill
         foreign = bill.currency_id != base
+
+        def cleared_by(paid: Decimal, bill: SupplierBill = bill) -> Decimal:
+            # What paying `paid` of the bill clears of its payable in SEK: in full, exactly what approval booked
+            # (each of its lines was rounded on its own); in part, the part at the bill's rate.
+            return booked.get(bill.pk, ZERO) if paid >= bill.total else invoicing.to_base(paid, bill.exchange_rate)
+
         lines.append(
             services.Line(
                 account=accounts[PAYABLE_ACCOUNT],
-                debit=invoicing.to_base(item.amount, bill.exchange_rate),
+                debit=cleared_by(bill.amount_paid + item.amount) - cleared_by(bill.amount_paid),
                 partner=bill.supplier,
                 description=f"{bill.number} {bill.supplier_reference}"[:200],
                 currency=bill.currency_id if foreign else "",
@@ -689,17 +709,19 @@ def payment_run_confirm(*, actor: User | None, run: PaymentRun) -> PaymentRun:
                 % {"bill": item.bill, "amount": item.amount}
             )
     posting = payment_run_posting_lines(run, items)
-    run.entry = services.entry_record(
-        actor=actor,
-        journal=Journal.objects.get(code="BANK"),
-        date=run.payment_date,
-        description=ngettext(
-            "Supplier payments %(day)s (%(count)s bill)", "Supplier payments %(day)s (%(count)s bills)", len(items)
+    run.entry = None  # a run of less than an öre in SEK books nothing
+    if posting.lines:
+        run.entry = services.entry_record(
+            actor=actor,
+            journal=Journal.objects.get(code="BANK"),
+            date=run.payment_date,
+            description=ngettext(
+                "Supplier payments %(day)s (%(count)s bill)", "Supplier payments %(day)s (%(count)s bills)", len(items)
+            )
+            % {"day": run.payment_date, "count": len(items)},
+            reference=_("Payment run %(id)s") % {"id": run.pk},
+            lines=posting.lines,
         )
-        % {"day": run.payment_date, "count": len(items)},
-        reference=_("Payment run %(id)s") % {"id": run.pk},
-        lines=posting.lines,
-    )
     for item in items:
         bill = item.bill
         bill.amount_paid += item.amount

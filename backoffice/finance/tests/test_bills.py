@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from backoffice.finance import bill_selectors, selectors
 from backoffice.finance.bill_services import (
@@ -27,6 +28,7 @@ from backoffice.finance.models import (
     ExchangeRate,
     FiscalYear,
     JournalEntry,
+    JournalLine,
     PaymentRun,
     SupplierBill,
 )
@@ -454,6 +456,42 @@ def test_a_part_payment_leaves_the_bill_approved_with_the_rest_due(supplier, app
     assert list(bill_selectors.bills_to_pay(due_by=DAY + timedelta(days=30))) == [bill]
 
 
+def test_paying_a_bill_clears_exactly_the_payable_approval_booked(supplier, approver):
+    ExchangeRate.objects.create(currency_id="EUR", date=DAY, rate=Decimal("0.5"))
+
+    def bill(reference):
+        lines = [BillLineInput("Karta", Decimal(1), Decimal("10.01"), Decimal(0), code) for code in ("4010", "6110")]
+        return approved(supplier, approver, reference=reference, due_date=DAY, currency="EUR", lines=lines)
+
+    in_parts, at_once = bill("E-1"), bill("E-2")
+    # 10.01 EUR × 0.5 = 5.005, rounded per account to 5.01 twice: 10.02 SEK, where 20.02 EUR × 0.5 would be 10.01.
+    assert posted(at_once.entry)[0] == ("2440", Decimal("0.00"), Decimal("10.02"), Decimal("-20.02"))
+
+    first = PaymentRun.objects.create(payment_date=DAY)
+    payment_run_add_item(actor=approver, run=first, bill=in_parts, amount=Decimal("10.01"))
+    first = payment_run_confirm(actor=approver, run=first)
+    second = payment_run_confirm(actor=approver, run=payment_run_create(actor=approver, payment_date=DAY))
+
+    def cleared(run, bill):
+        return run.entry.lines.get(account__code="2440", description__startswith=bill.number).debit
+
+    assert [cleared(first, in_parts), cleared(second, in_parts), cleared(second, at_once)] == [
+        Decimal("5.01"),
+        Decimal("5.01"),
+        Decimal("10.02"),
+    ]
+    assert second.total == Decimal("15.02")  # 10.01 + 20.02 EUR at 0.5 to the bank; the öre is an exchange gain
+    assert second.entry.lines.get(account__code="3960").credit == Decimal("0.01")
+    for paid in (in_parts, at_once):
+        paid.refresh_from_db()
+        assert (paid.state, paid.amount_paid) == ("paid", Decimal("20.02"))
+    balance = sum(
+        line.credit - line.debit
+        for line in JournalLine.objects.filter(account__code="2440", partner=supplier, entry__state="posted")
+    )
+    assert balance == Decimal("0.00")
+
+
 def test_the_demo_seeds_bills_a_run_and_an_exception_once(admin_user):
     from backoffice.finance import demo
 
@@ -474,3 +512,54 @@ def test_the_demo_seeds_bills_a_run_and_an_exception_once(admin_user):
     assert bill_selectors.bill_list(overdue=True).count() == 1
     assert demo.seed_supplier_bills(admin_user) == "supplier bills already there"
     assert selectors.verify_ledger() == []
+
+
+class ForeignBillProperties(HypothesisTestCase):
+    """Whatever the amounts and the two rates, the purchase and the bank entries balance and the payable clears."""
+
+    @settings(max_examples=15)
+    @given(
+        lines=st.lists(
+            st.tuples(
+                st.decimals(min_value=Decimal("0.01"), max_value=Decimal(50000), places=2),
+                st.sampled_from(["25", "12", "6", "0"]),
+                st.sampled_from(["4010", "5410", "6110", "1460"]),
+            ),
+            min_size=1,
+            max_size=5,
+        ),
+        bill_rate=st.decimals(min_value=Decimal("0.5"), max_value=Decimal(20), places=6),
+        paid_rate=st.decimals(min_value=Decimal("0.5"), max_value=Decimal(20), places=6),
+    )
+    def test_any_euro_bill_approved_and_paid_leaves_the_books_balanced(self, lines, bill_rate, paid_rate):
+        for year in (2026, 2027):
+            FiscalYear.objects.get_or_create(
+                name=str(year), defaults={"start": date(year, 1, 1), "end": date(year, 12, 31)}
+            )
+        pay_day = DAY + timedelta(days=5)
+        ExchangeRate.objects.update_or_create(currency_id="EUR", date=DAY, defaults={"rate": bill_rate})
+        ExchangeRate.objects.update_or_create(currency_id="EUR", date=pay_day, defaults={"rate": paid_rate})
+        supplier = OrganizationFactory(roles=["supplier"])
+        bill = bill_approve(
+            actor=None,
+            bill=make_bill(
+                supplier,
+                reference=str(uuid.uuid4()),
+                currency="EUR",
+                due_date=pay_day,
+                lines=[BillLineInput("x", Decimal(1), price, Decimal(vat), account) for price, vat, account in lines],
+            ),
+        )
+        run = payment_run_confirm(actor=None, run=payment_run_create(actor=None, payment_date=pay_day))
+
+        for entry in (bill.entry, run.entry):
+            debit = sum(line.debit for line in entry.lines.all())
+            credit = sum(line.credit for line in entry.lines.all())
+            assert debit == credit
+        payable = bill.entry.lines.get(account__code="2440").credit
+        assert run.entry.lines.get(account__code="2440").debit == payable
+        bank = run.entry.lines.get(account__code="1930").credit
+        assert run.total == bank == (bill.total * paid_rate).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+        exchange = sum(line.credit - line.debit for line in run.entry.lines.filter(account__code__in=["3960", "7960"]))
+        assert exchange == payable - bank
+        assert selectors.verify_ledger() == []
