@@ -6,7 +6,8 @@ One module for this sub-domain, with both halves of it:
   beat task and the "Run dunning now" button call), `dunning_letter_create` (one letter about one invoice),
   `credit_hold_review` (the policy's verdict on one customer; payments call it after allocating money),
   `credit_hold_set` (a hold or release by hand), `dunning_policy_update`, and the letter's e-mail
-  (`dunning_letter_send_mail`, run by `tasks.send_dunning_letter` after commit).
+  (`dunning_letter_send_mail`, run by `tasks.send_dunning_letter` after commit; `dunning_letter_mail_failed` keeps
+  one that never went as a FailedMail).
 - **Selectors** (reads, with their joins and annotations applied so a page never asks per row):
   `dunning_policy`, `dunning_level_for`, `invoices_to_remind`, `overdue_invoices`, `overdue_total`,
   `overdue_position`, `customers_to_review`, `dunning_letters`, `credit_holds_on`, `dunning_letter_mail`.
@@ -14,7 +15,7 @@ One module for this sub-domain, with both halves of it:
 A letter goes out when an invoice's days overdue reach the next level of the policy (reminder, second reminder,
 final notice); one run sends at most one letter per invoice, at the highest level reached, so a customer never
 gets three letters at once. Its fee (from the policy's fee level) and its interest (on the final notice) are billed
-on a fee invoice of their own, booked to 3930 Påminnelseavgifter and 8313 Ränteintäkter from kundfordringar
+on a fee invoice of their own, booked to 3930 Påminnelseavgifter and 8313 Ränteintäkter från kundfordringar
 without VAT, so that they are numbered, payable by OCR and seen on the portal. A run is idempotent: the invoice's
 `dunning_level` says what was sent, and the database refuses a second letter at the same level.
 """
@@ -235,11 +236,6 @@ def credit_holds_on(*, search: str = "") -> QuerySet[CreditHold]:
     if search:
         holds = holds.filter(Q(organization__name__icontains=search) | Q(organization__org_number__icontains=search))
     return holds.order_by("-changed_at", "-pk")
-
-
-def letters_for_invoice(*, invoice: Invoice) -> QuerySet[DunningLetter]:
-    """Selector: the letters sent about one invoice, first reminder first."""
-    return DunningLetter.objects.filter(invoice=invoice).select_related("fee_invoice").order_by("level")
 
 
 # --- services: the run and its letters --------------------------------------------------------------------------
