@@ -263,6 +263,12 @@ def test_running_twice_the_same_day_sends_nothing_new(customer):
     assert run_dunning.apply(kwargs={}).get()["letters"] == 0
 
 
+def test_beat_runs_dunning_every_hour(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["finance-dunning"]
+    assert (entry["task"], entry["schedule"]) == (run_dunning.name, 3600.0)
+    assert run_dunning.name == "backoffice.finance.tasks.run_dunning"
+
+
 def test_the_database_refuses_a_second_letter_at_the_same_level(customer):
     invoice = issued_invoice(customer)
     dunning.dunning_run(DUE + timedelta(days=7))
