@@ -1,8 +1,9 @@
-"""Events logistics publishes. Declared ahead of the warehouse (issue 7) because sales already follows them."""
+"""Events logistics publishes: shipments (followed by sales, finance and the customer's 360) and the value of
+every stock move (for finance to post)."""
 
 from dataclasses import dataclass
 
-from integration.bus import EventSpec, IsoDateTime, declare
+from integration.bus import EventSpec, IsoDateTime, Money, declare
 
 
 @dataclass(frozen=True)
@@ -35,5 +36,34 @@ declare(
         producer="backoffice.logistics (the carrier or the customer confirms delivery)",
         description="Goods reached the customer; finance may invoice on delivery.",
         consumers=("sales: order fulfilment status", "finance: invoice on delivery", "customer360"),
+    )
+)
+
+
+@dataclass(frozen=True)
+class StockValuedPayload:
+    move_id: int
+    kind: str
+    product_id: int
+    sku: str
+    quantity: str  # a decimal string
+    unit_cost: str  # SEK per unit, 4 decimals
+    value: Money  # SEK
+    from_kind: str  # the location kinds: internal, supplier, customer, adjustment, production, scrap
+    to_kind: str
+    reference: str = ""
+    occurred_at: IsoDateTime | None = None
+
+
+declare(
+    EventSpec(
+        name="logistics.stock_valued",
+        version=1,
+        schema=StockValuedPayload,
+        producer="backoffice.logistics (every stock move into or out of the warehouses, valued at average cost)",
+        description="A stock move changed what the stock is worth: `value` in SEK at the move's unit cost (the "
+        "purchase price for receipts, the average cost otherwise). Moves between two internal locations change "
+        "nothing and are not published.",
+        consumers=("finance: stock valuation (inventory against cost of goods sold)",),
     )
 )

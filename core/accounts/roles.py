@@ -57,6 +57,13 @@ _CRM_WORK = [
 
 # What the orders' other readers need: service answers "where is my order?", finance and logistics act on them.
 _SEE_ORDERS = ["sales.view_salesorder", "sales.view_salesorderline", "sales.view_credithold"]
+# Where goods are: service answers "where is my order?" and looks up a serial number from a ticket.
+_SEE_DELIVERIES = [
+    "logistics.view_deliveryorder",
+    "logistics.view_deliveryline",
+    "logistics.view_lot",
+    "logistics.view_stockmove",
+]
 
 GRANTS: dict[str, list[str]] = {
     "customer-service": [
@@ -64,11 +71,12 @@ GRANTS: dict[str, list[str]] = {
         *_KEEP_CUSTOMERS,
         *_CRM_WORK,
         *_SEE_ORDERS,
+        *_SEE_DELIVERIES,
         "service.*",
         "!service.view_all_tickets",  # an agent sees the tickets of their queues and their own
         "helpcenter.*",
     ],
-    "sales": [*_SEE_KERNEL, *_KEEP_CUSTOMERS, "crm.*", "sales.*"],
+    "sales": [*_SEE_KERNEL, *_KEEP_CUSTOMERS, "crm.*", "sales.*", "logistics.view_deliveryorder"],
     "marketing": [
         *_SEE_KERNEL,
         "sales.view_lead",
@@ -114,6 +122,7 @@ GRANTS: dict[str, list[str]] = {
         "catalog.change_product",
         "catalog.add_unit",
         "catalog.change_unit",
+        "logistics.*",  # stock, moves, deliveries: only Logistics changes them
     ],
     "legal": [*_SEE_KERNEL, "parties.change_organization"],
     "management": [
@@ -123,6 +132,7 @@ GRANTS: dict[str, list[str]] = {
         "service.view_*",
         "helpcenter.view_*",
         "finance.view_*",
+        "logistics.view_*",
         "accounts.view_user",
         "accounts.view_department",
         "audit.*",

@@ -1,0 +1,220 @@
+"""Reads of stock: the overview per product and warehouse, move history, deliveries, a serial number's life,
+and the check that the stock table agrees with the moves (what `manage.py verify_stock` runs)."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Count, DecimalField, F, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from backoffice.logistics.models import (
+    ZERO,
+    DeliveryLine,
+    DeliveryOrder,
+    Location,
+    Lot,
+    StockMove,
+    StockProduct,
+    StockQuant,
+    Warehouse,
+)
+from core.catalog.models import Product
+
+QUANTITY_FIELD = DecimalField(max_digits=14, decimal_places=3)
+
+
+def warehouses() -> QuerySet[Warehouse]:
+    return Warehouse.objects.filter(is_active=True).order_by("code")
+
+
+def internal_locations(*, warehouse: Warehouse | None = None) -> QuerySet[Location]:
+    locations = Location.objects.filter(kind=Location.Kind.INTERNAL, is_active=True).select_related("warehouse")
+    if warehouse is not None:
+        locations = locations.filter(warehouse=warehouse)
+    return locations.order_by("warehouse__code", "code")
+
+
+def stock_overview(
+    *, search: str = "", warehouse_id: int | None = None, low_only: bool = False, low_below: Decimal = Decimal(5)
+) -> QuerySet:
+    """On hand, reserved and available per product and warehouse, one row each, summed in the database.
+    `low_only` keeps the rows whose available quantity is below `low_below` (the reorder rules of purchasing
+    will say per product later)."""
+    rows = StockQuant.objects.filter(location__kind=Location.Kind.INTERNAL)
+    if warehouse_id:
+        rows = rows.filter(location__warehouse_id=warehouse_id)
+    search = (search or "").strip()
+    if search:
+        rows = rows.filter(Q(product__sku__istartswith=search) | Q(product__name__icontains=search))
+    rows = (
+        rows.values(
+            "product_id", "product__sku", "product__name", "location__warehouse_id", "location__warehouse__code"
+        )
+        .annotate(
+            on_hand=Sum("quantity"),
+            reserved_total=Sum("reserved"),
+            available=Sum(F("quantity") - F("reserved"), output_field=QUANTITY_FIELD),
+        )
+        .order_by("product__sku", "location__warehouse__code")
+    )
+    if low_only:
+        rows = rows.filter(available__lt=low_below)
+    return rows
+
+
+def product_stock(*, product: Product) -> QuerySet[StockQuant]:
+    """Where a product is, location by location (and lot)."""
+    return (
+        StockQuant.objects.filter(product=product)
+        .filter(Q(quantity__gt=0) | Q(reserved__gt=0))
+        .select_related("location__warehouse", "lot")
+        .order_by("location__warehouse__code", "location__code", "lot__code")
+    )
+
+
+def move_list(
+    *, search: str = "", kind: str = "", product_id: int | None = None, location_id: int | None = None
+) -> QuerySet[StockMove]:
+    moves = StockMove.objects.select_related(
+        "product", "lot", "from_location__warehouse", "to_location__warehouse", "partner"
+    )
+    if kind:
+        moves = moves.filter(kind=kind)
+    if product_id:
+        moves = moves.filter(product_id=product_id)
+    if location_id:
+        moves = moves.filter(Q(from_location_id=location_id) | Q(to_location_id=location_id))
+    search = (search or "").strip()
+    if search:
+        moves = moves.filter(Q(product__sku__istartswith=search) | Q(reference__icontains=search) | Q(lot__code=search))
+    return moves.order_by("-occurred_at", "-pk")
+
+
+def delivery_list(*, search: str = "", state: str = "", warehouse_id: int | None = None) -> QuerySet[DeliveryOrder]:
+    deliveries = DeliveryOrder.objects.select_related("warehouse", "organization").annotate(
+        line_count=Count("lines"),
+        missing=Coalesce(
+            Sum(F("lines__quantity") - F("lines__shipped") - F("lines__reserved"), output_field=QUANTITY_FIELD),
+            Value(ZERO, output_field=QUANTITY_FIELD),
+        ),
+    )
+    if state:
+        deliveries = deliveries.filter(state=state)
+    if warehouse_id:
+        deliveries = deliveries.filter(warehouse_id=warehouse_id)
+    search = (search or "").strip()
+    if search:
+        number = search.upper().removeprefix("OUT-")
+        condition = Q(order_number__iexact=search) | Q(customer_name__icontains=search) | Q(tracking_number=search)
+        if number.isdigit():
+            condition |= Q(number=int(number))
+        deliveries = deliveries.filter(condition)
+    return deliveries.order_by("-created_at", "-pk")
+
+
+def delivery_detail(*, pk: int) -> DeliveryOrder:
+    return (
+        DeliveryOrder.objects.select_related("warehouse", "organization", "backorder_of")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=DeliveryLine.objects.select_related("product").prefetch_related(
+                    "reservations__quant__location", "reservations__quant__lot"
+                ),
+            ),
+            "packages",
+            "backorders",
+        )
+        .get(pk=pk)
+    )
+
+
+def deliveries_for_order(*, order_id: int) -> QuerySet[DeliveryOrder]:
+    """What the warehouse does with a sales order: its delivery and any backorders."""
+    return DeliveryOrder.objects.filter(order_id=order_id).order_by("created_at", "pk")
+
+
+@dataclass(frozen=True)
+class SerialEvent:
+    occurred_at: object
+    kind: str
+    label: str
+    from_location: str
+    to_location: str
+    partner: str
+    reference: str
+
+
+def serial_history(*, code: str) -> list[tuple[Lot, list[StockMove]]]:
+    """The life of a serial number or lot — received, moved, sold to whom, returned — as support looks it up
+    from a ticket: every product that has a lot of that code, with its moves oldest first."""
+    lots = list(Lot.objects.filter(code=(code or "").strip()).select_related("product"))
+    moves = (
+        StockMove.objects.filter(lot__in=lots)
+        .select_related("from_location__warehouse", "to_location__warehouse", "partner")
+        .order_by("occurred_at", "pk")
+    )
+    by_lot: dict[int, list[StockMove]] = {}
+    for move in moves:
+        by_lot.setdefault(move.lot_id, []).append(move)
+    return [(lot, by_lot.get(lot.pk, [])) for lot in lots]
+
+
+def average_cost(*, product: Product) -> Decimal:
+    return StockProduct.objects.filter(product=product).values_list("average_cost", flat=True).first() or ZERO
+
+
+# --- verify_stock -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StockDrift:
+    product_id: int
+    location_id: int
+    lot_id: int | None
+    table_quantity: Decimal
+    moved_quantity: Decimal
+    table_reserved: Decimal
+    reservations: Decimal
+
+    def __str__(self) -> str:
+        lot = f" lot {self.lot_id}" if self.lot_id else ""
+        return (
+            f"product {self.product_id} in location {self.location_id}{lot}: table says {self.table_quantity} "
+            f"on hand ({self.table_reserved} reserved), the moves say {self.moved_quantity} "
+            f"({self.reservations} reserved by deliveries)"
+        )
+
+
+DRIFT_SQL = """
+WITH moved AS (
+    SELECT product_id, to_location_id AS location_id, lot_id, quantity
+      FROM logistics_stockmove m JOIN logistics_location l ON l.id = m.to_location_id AND l.kind = 'internal'
+    UNION ALL
+    SELECT product_id, from_location_id, lot_id, -quantity
+      FROM logistics_stockmove m JOIN logistics_location l ON l.id = m.from_location_id AND l.kind = 'internal'
+), by_moves AS (
+    SELECT product_id, location_id, lot_id, sum(quantity) AS quantity FROM moved GROUP BY 1, 2, 3
+), by_reservations AS (
+    SELECT quant_id, sum(quantity) AS quantity FROM logistics_reservation GROUP BY 1
+), by_table AS (
+    SELECT q.product_id, q.location_id, q.lot_id, q.quantity, q.reserved, coalesce(r.quantity, 0) AS reservations
+      FROM logistics_stockquant q LEFT JOIN by_reservations r ON r.quant_id = q.id
+)
+SELECT coalesce(t.product_id, m.product_id), coalesce(t.location_id, m.location_id), coalesce(t.lot_id, m.lot_id),
+       coalesce(t.quantity, 0), coalesce(m.quantity, 0), coalesce(t.reserved, 0), coalesce(t.reservations, 0)
+  FROM by_table t
+  FULL JOIN by_moves m
+    ON m.product_id = t.product_id AND m.location_id = t.location_id AND m.lot_id IS NOT DISTINCT FROM t.lot_id
+ WHERE coalesce(t.quantity, 0) <> coalesce(m.quantity, 0) OR coalesce(t.reserved, 0) <> coalesce(t.reservations, 0)
+ ORDER BY 1, 2, 3
+"""
+
+
+def stock_drift() -> list[StockDrift]:
+    """Every (product, location, lot) where the stock table disagrees with the sum of the moves, or its
+    reserved quantity with the deliveries' reservations. Empty when stock is right. One query."""
+    with connection.cursor() as cursor:
+        cursor.execute(DRIFT_SQL)
+        return [StockDrift(*row) for row in cursor.fetchall()]
