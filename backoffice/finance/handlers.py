@@ -78,3 +78,19 @@ def shipment_delivered(event: "ReceivedEvent") -> None:
     services.invoice_issue_for_delivery(
         actor=None, order_id=payload["order_id"], delivered_on=_day(payload.get("occurred_at"), event.occurred_at)
     )
+
+
+@subscribe("logistics.stock_valued")
+def stock_valued(event: "ReceivedEvent") -> None:
+    """Book the value of a stock move: inventory (1460) against the change of inventory (4990)."""
+    payload = event.payload
+    services.stock_valuation_post(
+        move_id=payload["move_id"],
+        kind=payload["kind"],
+        value=Decimal(payload["value"]),
+        from_kind=payload["from_kind"],
+        to_kind=payload["to_kind"],
+        sku=payload.get("sku", ""),
+        quantity=payload.get("quantity", ""),
+        day=_day(payload.get("occurred_at"), event.occurred_at),
+    )

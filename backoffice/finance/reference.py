@@ -38,6 +38,7 @@ CHART = [
     ("3930", "Påminnelseavgifter", "income"),
     ("3960", "Valutakursvinster på fordringar och skulder av rörelsekaraktär", "income"),
     ("4010", "Inköp av handelsvaror", "expense"),
+    ("4990", "Förändring av lager", "expense"),
     ("5010", "Lokalhyra", "expense"),
     ("5410", "Förbrukningsinventarier", "expense"),
     ("6110", "Kontorsmateriel", "expense"),
@@ -54,6 +55,7 @@ JOURNALS = [
     ("PURCH", "Purchases", "purchases"),
     ("BANK", "Bank", "bank"),
     ("GEN", "General", "general"),
+    ("STOCK", "Stock valuation", "general"),
 ]
 
 

@@ -1329,3 +1329,47 @@ def bank_line_ignore(*, actor: User | None, line: BankStatementLine, note: str) 
         message=_("Line %(position)s ignored: %(note)s") % {"position": line.position, "note": line.note},
     )
     return line
+
+
+# --- stock valuation (from logistics) ----------------------------------------------------------------------------
+
+INVENTORY_ACCOUNT = "1460"  # Lager av handelsvaror
+INVENTORY_CHANGE_ACCOUNT = "4990"  # Förändring av lager: with purchases (4010) it makes the cost of goods sold
+
+
+@transaction.atomic
+def stock_valuation_post(
+    *, move_id: int, kind: str, value: Decimal, from_kind: str, to_kind: str, sku: str, quantity: str, day: date
+) -> JournalEntry | None:
+    """Book what a stock move did to the stock's value: goods into the warehouses raise 1460 against 4990, goods
+    out (delivered, scrapped, lost) lower it. One entry per move in the STOCK journal, found again by its
+    reference if logistics' event arrives twice."""
+    value = Decimal(value)
+    if value <= 0 or (from_kind == "internal") == (to_kind == "internal"):
+        return None
+    reference = f"MOVE-{move_id}"
+    journal = Journal.objects.get(code="STOCK")
+    existing = JournalEntry.objects.filter(journal=journal, reference=reference).first()
+    if existing is not None:
+        return existing
+    inventory, change = _account(INVENTORY_ACCOUNT), _account(INVENTORY_CHANGE_ACCOUNT)
+    incoming = to_kind == "internal"
+    text = _("Stock %(kind)s %(quantity)s × %(sku)s") % {"kind": kind, "quantity": quantity, "sku": sku}
+    return entry_record(
+        actor=None,
+        journal=journal,
+        date=max(day, _first_open_day()),
+        description=text[:200],
+        reference=reference,
+        lines=[
+            Line(account=inventory if incoming else change, debit=value, description=text[:200]),
+            Line(account=change if incoming else inventory, credit=value, description=text[:200]),
+        ],
+    )
+
+
+def _first_open_day() -> date:
+    """The first day the books are open (the day after the lock date): a move made in a closed period is booked
+    on it rather than refused, since the goods did move."""
+    lock = selectors.ledger_settings().lock_date
+    return lock + timedelta(days=1) if lock else date.min
