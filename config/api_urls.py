@@ -17,5 +17,6 @@ urlpatterns = [
     path("v1/service/", include("frontoffice.service.api_urls")),
     path("v1/service/", include("frontoffice.helpcenter.api_urls")),
     path("v1/finance/", include("backoffice.finance.api_urls")),
+    path("v1/logistics/", include("backoffice.logistics.api_urls")),
     path("v1/customers/", include("integration.customer360.api_urls")),
 ]

@@ -330,6 +330,10 @@ SPECTACULAR_SETTINGS = {
         "SupplierBillMatchEnum": "backoffice.finance.models.SupplierBill.Match",
         "PaymentRunStateEnum": "backoffice.finance.models.PaymentRun.State",
         "StateEnum": "backoffice.finance.models.JournalEntry.State",  # its name before invoices had a state too
+        "LocationKindEnum": "backoffice.logistics.models.Location.Kind",
+        "StockMoveKindEnum": "backoffice.logistics.models.StockMove.Kind",
+        "AdjustmentKindEnum": "backoffice.logistics.api.ADJUSTMENT_KINDS",
+        "DeliveryOrderStateEnum": "backoffice.logistics.models.DeliveryOrder.State",
     },
 }
 

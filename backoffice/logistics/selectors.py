@@ -218,3 +218,33 @@ def stock_drift() -> list[StockDrift]:
     with connection.cursor() as cursor:
         cursor.execute(DRIFT_SQL)
         return [StockDrift(*row) for row in cursor.fetchall()]
+
+
+def quant_list(
+    *,
+    product_id: int | None = None,
+    sku: str = "",
+    warehouse_id: int | None = None,
+    location_id: int | None = None,
+    low_below: Decimal | None = None,
+) -> QuerySet[StockQuant]:
+    """On hand, reserved and available per product, warehouse location and lot (the API's stock list): rows
+    that hold or reserve something, `low_below` keeping those with less available than that."""
+    quants = (
+        StockQuant.objects.filter(location__kind=Location.Kind.INTERNAL)
+        .filter(Q(quantity__gt=0) | Q(reserved__gt=0))
+        .select_related("product", "location__warehouse", "lot")
+        .annotate(available_quantity=F("quantity") - F("reserved"))
+    )
+    if product_id:
+        quants = quants.filter(product_id=product_id)
+    sku = (sku or "").strip()
+    if sku:
+        quants = quants.filter(product__sku__iexact=sku)
+    if warehouse_id:
+        quants = quants.filter(location__warehouse_id=warehouse_id)
+    if location_id:
+        quants = quants.filter(location_id=location_id)
+    if low_below is not None:
+        quants = quants.filter(available_quantity__lt=low_below)
+    return quants.order_by("product__sku", "location__warehouse__code", "location__code", "lot__code", "pk")
