@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from backoffice.finance import services
+from backoffice.finance import bill_services, services
 from integration.bus import subscribe
 
 if TYPE_CHECKING:
@@ -93,4 +93,39 @@ def stock_valued(event: "ReceivedEvent") -> None:
         sku=payload.get("sku", ""),
         quantity=payload.get("quantity", ""),
         day=_day(payload.get("occurred_at"), event.occurred_at),
+    )
+
+
+@subscribe("logistics.goods_received")
+def goods_received(event: "ReceivedEvent") -> None:
+    """Make the supplier bill of a goods receipt, matched against the purchase order and the receipt."""
+    payload = event.payload
+    lines = [
+        bill_services.BillLineInput(
+            description=line["description"],
+            quantity=Decimal(line["billed_quantity"]),
+            unit_price=Decimal(line["billed_unit_price"]),
+            tax_rate=Decimal(line["tax_rate"]),
+            sku=line.get("sku", ""),
+            purchase_order_line_id=line["purchase_order_line_id"],
+            ordered_quantity=Decimal(line["ordered_quantity"]),
+            ordered_unit_price=Decimal(line["ordered_unit_price"]),
+            received_quantity=Decimal(line["received_quantity"]),
+        )
+        for line in payload["lines"]
+        if Decimal(line["billed_quantity"]) > 0
+    ]
+    if not lines:
+        return  # nothing billed with these goods: the supplier's invoice is entered by hand when it comes
+    reference = payload.get("supplier_reference") or f"{payload['purchase_order_number']}/{payload['receipt_id']}"
+    bill_services.bill_create_from_receipt(
+        actor=None,
+        event_id=event.id,
+        supplier_id=payload["supplier_id"],
+        purchase_order_id=payload["purchase_order_id"],
+        purchase_order_number=payload["purchase_order_number"],
+        supplier_reference=reference,
+        bill_date=date.fromisoformat(payload["received_on"]),
+        currency=payload["currency"],
+        lines=lines,
     )

@@ -1,9 +1,9 @@
 """Events logistics publishes: shipments (followed by sales, finance and the customer's 360) and the value of
 every stock move (for finance to post)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from integration.bus import EventSpec, IsoDateTime, Money, declare
+from integration.bus import EventSpec, IsoDate, IsoDateTime, Money, declare
 
 
 @dataclass(frozen=True)
@@ -65,5 +65,71 @@ declare(
         "purchase price for receipts, the average cost otherwise). Moves between two internal locations change "
         "nothing and are not published.",
         consumers=("finance: stock valuation (inventory against cost of goods sold)",),
+    )
+)
+
+
+@dataclass(frozen=True)
+class ReceiptLinePayload:
+    purchase_order_line_id: int
+    product_id: int
+    sku: str
+    description: str
+    ordered_quantity: str
+    ordered_unit_price: Money
+    received_quantity: str  # on this receipt
+    received_to_date: str  # on every receipt of the line so far
+    billed_quantity: str  # what the supplier's invoice or delivery note says
+    billed_unit_price: Money
+    tax_rate: str
+
+
+@dataclass(frozen=True)
+class GoodsReceivedPayload:
+    receipt_id: int
+    purchase_order_id: int
+    purchase_order_number: str
+    supplier_id: int
+    supplier_reference: str
+    currency: str
+    received_on: IsoDate
+    lines: list[ReceiptLinePayload] = field(default_factory=list)
+
+
+declare(
+    EventSpec(
+        name="logistics.goods_received",
+        version=1,
+        schema=GoodsReceivedPayload,
+        producer="backoffice.logistics (goods arrive against a purchase order, in full or in part)",
+        description="Goods were received against a purchase order: per line what was ordered at what price, what "
+        "arrived now and so far, and what the supplier billed. Finance makes the supplier bill and matches order, "
+        "receipt and bill.",
+        consumers=("finance: supplier bill with three-way match",),
+    )
+)
+
+
+@dataclass(frozen=True)
+class StockLowPayload:
+    product_id: int
+    sku: str
+    warehouse_id: int
+    warehouse_code: str
+    available: str
+    minimum: str
+    ordered: str  # what is already on open purchase orders
+    purchase_order_id: int | None = None
+
+
+declare(
+    EventSpec(
+        name="logistics.stock_low",
+        version=1,
+        schema=StockLowPayload,
+        producer="backoffice.logistics (the reorder check finds a product below its minimum)",
+        description="A product fell below the minimum of its reorder rule in a warehouse (counting what is already "
+        "ordered); a draft purchase order for its preferred supplier was made or topped up.",
+        consumers=("logistics purchasing: the draft purchase order (automation)",),
     )
 )

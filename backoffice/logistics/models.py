@@ -434,3 +434,180 @@ class StockCountLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id}: {self.counted}"
+
+
+# --- purchasing -------------------------------------------------------------------------------------------------
+
+PURCHASE_NUMBER_SEQUENCE = "logistics_purchase_number_seq"
+
+
+class PurchaseOrder(models.Model):
+    """A request for quotation that becomes a purchase order once the supplier's price is accepted; goods are
+    received against it, in parts, and each receipt tells finance (three-way match with the supplier's bill)."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", pgettext_lazy("purchase state", "Request for quotation")
+        SENT = "sent", pgettext_lazy("purchase state", "Quotation requested")
+        CONFIRMED = "confirmed", pgettext_lazy("purchase state", "Ordered")
+        PARTLY_RECEIVED = "partly", pgettext_lazy("purchase state", "Partly received")
+        RECEIVED = "received", pgettext_lazy("purchase state", "Received")
+        CANCELLED = "cancelled", pgettext_lazy("purchase state", "Cancelled")
+
+    class Origin(models.TextChoices):
+        MANUAL = "manual", _("By hand")
+        REORDER = "reorder", _("Reorder rule")
+
+    number = models.BigIntegerField(
+        _("number"),
+        unique=True,
+        editable=False,
+        db_default=Func(Value(PURCHASE_NUMBER_SEQUENCE), function="nextval", output_field=models.BigIntegerField()),
+    )
+    supplier = models.ForeignKey(Organization, verbose_name=_("supplier"), on_delete=models.PROTECT, related_name="+")
+    warehouse = models.ForeignKey(
+        Warehouse, verbose_name=_("deliver to"), on_delete=models.PROTECT, related_name="purchase_orders"
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
+    origin = models.CharField(_("origin"), max_length=8, choices=Origin.choices, default=Origin.MANUAL)
+    currency = models.CharField(_("currency"), max_length=3, default="SEK")
+    expected_on = models.DateField(_("expected"), null=True, blank=True)
+    supplier_reference = models.CharField(_("supplier's reference"), max_length=60, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("ordered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("purchase order")
+        verbose_name_plural = _("purchase orders")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["state", "supplier"], name="logistics_po_state_idx"),
+            models.Index(fields=["supplier", "-created_at"], name="logistics_po_supplier_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state__in=["confirmed", "partly", "received"]) | Q(confirmed_at__isnull=False),
+                name="logistics_po_confirmed_has_time",
+            ),
+            # Stock is valued in SEK: a purchase in another currency waits for a rate table logistics can use.
+            models.CheckConstraint(condition=Q(currency="SEK"), name="logistics_po_sek"),
+        ]
+
+    def __str__(self) -> str:
+        return f"PO-{self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("logistics:purchase-detail", args=[self.pk])
+
+
+class PurchaseOrderLine(models.Model):
+    order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+")
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    quantity = models.DecimalField(_("quantity"), **QUANTITY)
+    unit_price = models.DecimalField(_("unit price"), max_digits=14, decimal_places=2)
+    tax_rate = models.DecimalField(_("VAT (%)"), max_digits=5, decimal_places=2, default=Decimal(25))
+    received = models.DecimalField(_("received"), **QUANTITY, default=ZERO)
+
+    class Meta:
+        verbose_name = _("purchase order line")
+        verbose_name_plural = _("purchase order lines")
+        ordering = ["position", "pk"]
+        indexes = [models.Index(fields=["product"], name="logistics_poline_product_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="logistics_poline_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0, received__gte=0), name="logistics_poline_amounts"),
+            models.CheckConstraint(condition=Q(tax_rate__gte=0, tax_rate__lte=100), name="logistics_poline_tax"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.quantity} × {self.product_id}"
+
+    @property
+    def open_quantity(self) -> Decimal:
+        return max(self.quantity - self.received, ZERO)
+
+
+class GoodsReceipt(models.Model):
+    """Goods that arrived against a purchase order, with the supplier's delivery note or invoice number."""
+
+    order = models.ForeignKey(
+        PurchaseOrder, verbose_name=_("purchase order"), on_delete=models.PROTECT, related_name="receipts"
+    )
+    location = models.ForeignKey(Location, verbose_name=_("received into"), on_delete=models.PROTECT, related_name="+")
+    supplier_reference = models.CharField(_("supplier's invoice or delivery note"), max_length=60, blank=True)
+    received_on = models.DateField(_("received"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("goods receipt")
+        verbose_name_plural = _("goods receipts")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.order} / {self.pk}"
+
+
+class GoodsReceiptLine(models.Model):
+    receipt = models.ForeignKey(GoodsReceipt, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(PurchaseOrderLine, on_delete=models.PROTECT, related_name="receipt_lines")
+    quantity = models.DecimalField(_("received"), **QUANTITY)
+    billed_quantity = models.DecimalField(_("billed"), **QUANTITY)
+    billed_unit_price = models.DecimalField(_("billed price"), max_digits=14, decimal_places=2)
+    move = models.OneToOneField(StockMove, on_delete=models.PROTECT, related_name="receipt_line")
+
+    class Meta:
+        verbose_name = _("goods receipt line")
+        verbose_name_plural = _("goods receipt lines")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0, billed_quantity__gte=0, billed_unit_price__gte=0),
+                name="logistics_receiptline_amounts",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.receipt_id}: {self.quantity}"
+
+
+class ReorderRule(models.Model):
+    """Keep a product between a minimum and a maximum in a warehouse: below the minimum (counting what is
+    already ordered), a draft purchase order for the preferred supplier brings it back to the maximum."""
+
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="reorder_rules"
+    )
+    warehouse = models.ForeignKey(
+        Warehouse, verbose_name=_("warehouse"), on_delete=models.CASCADE, related_name="reorder_rules"
+    )
+    minimum = models.DecimalField(_("minimum"), **QUANTITY)
+    maximum = models.DecimalField(_("maximum"), **QUANTITY)
+    supplier = models.ForeignKey(
+        Organization, verbose_name=_("preferred supplier"), on_delete=models.PROTECT, related_name="+"
+    )
+    unit_price = models.DecimalField(_("purchase price"), max_digits=14, decimal_places=2, default=ZERO)
+    lead_time_days = models.PositiveSmallIntegerField(_("lead time (days)"), default=7)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("reorder rule")
+        verbose_name_plural = _("reorder rules")
+        ordering = ["warehouse", "product"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "warehouse"], name="logistics_reorder_unique"),
+            models.CheckConstraint(
+                condition=Q(minimum__gte=0, maximum__gt=F("minimum"), unit_price__gte=0),
+                name="logistics_reorder_min_below_max",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}@{self.warehouse_id}: {self.minimum}–{self.maximum}"
