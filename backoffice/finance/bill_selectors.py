@@ -16,8 +16,19 @@ def suppliers() -> QuerySet[Organization]:
     return Organization.objects.filter(roles__contains=[PartyRole.SUPPLIER], is_active=True).order_by("name")
 
 
+# Columns the bill list sorts by (with "-" for descending); the supplier sorts by name.
+BILL_SORTS = {
+    "number": "number",
+    "supplier": "supplier__name",
+    "bill_date": "bill_date",
+    "due_date": "due_date",
+    "total": "total",
+}
+
+
 def bill_list(
     *,
+    ordering: str = "",
     search: str = "",
     state: str = "",
     supplier_id: int | None = None,
@@ -25,7 +36,8 @@ def bill_list(
     due_before: date | None = None,
     match_state: str = "",
 ) -> QuerySet[SupplierBill]:
-    """Supplier bills, newest first, with their supplier loaded. Overdue means approved and past its due date."""
+    """Supplier bills, newest first (or by `ordering`, a key of BILL_SORTS with an optional "-"), with their supplier
+    loaded. Overdue means approved and past its due date."""
     bills = SupplierBill.objects.select_related("supplier", "currency")
     if state:
         bills = bills.filter(state=state)
@@ -45,6 +57,9 @@ def bill_list(
             | Q(purchase_order_number__iexact=search)
             | Q(supplier__name__icontains=search)
         )
+    field = BILL_SORTS.get(ordering.removeprefix("-"))
+    if field:
+        return bills.order_by(f"-{field}" if ordering.startswith("-") else field, "-pk")
     return bills.order_by("-bill_date", "-pk")
 
 

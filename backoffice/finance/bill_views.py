@@ -47,6 +47,7 @@ def bill_list(request: HttpRequest) -> HttpResponse:
     filters = cleaned_filters(form)
     supplier = filters.get("supplier")
     queryset = bill_selectors.bill_list(
+        ordering=filters.get("sort") or "",
         search=filters.get("q") or "",
         state=filters.get("state") or "",
         supplier_id=supplier.pk if supplier else None,

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from backoffice.finance import selectors
+from backoffice.finance.bill_services import BillLineInput, bill_approve, bill_create, payment_run_create
 from backoffice.finance.models import FiscalYear, PaymentRun, SupplierBill
 from core.parties.tests.factories import OrganizationFactory
 from tests.browser.conftest import screenshot, sign_in
@@ -47,6 +48,7 @@ def test_a_bill_is_entered_approved_by_someone_else_and_paid_in_a_run(page, live
     lines.nth(1).get_by_label("Quantity").fill("3")
     lines.nth(1).get_by_label("Unit price").fill("89.90")
     lines.nth(1).get_by_label("VAT").select_option(label="12 %")
+    screenshot(page, "finance-bill-form")
     page.get_by_role("button", name="Save bill").click()
     page.wait_for_url(re.compile(r".*/app/finance/bills/\d+/$"))
     bill = SupplierBill.objects.get()
@@ -87,3 +89,45 @@ def test_a_bill_is_entered_approved_by_someone_else_and_paid_in_a_run(page, live
     content = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
     assert content[1] == f"Kontorsgrossisten AB,556677-8899,INV-5521,3425.81,SEK,{bill.number}"
     assert selectors.verify_ledger() == []
+    page.goto(f"{live_server.url}/app/finance/bills/")
+    assert page.locator("tr", has_text=bill.number).is_visible()
+    screenshot(page, "finance-bill-list")
+
+
+@pytest.mark.parametrize("viewport", ["phone"], indirect=True)
+def test_the_bill_pages_fit_a_phone(page, live_server, make_staff, password):
+    today = date.today()
+    FiscalYear.objects.get_or_create(
+        name=str(today.year), defaults={"start": date(today.year, 1, 1), "end": date(today.year, 12, 31)}
+    )
+    supplier = OrganizationFactory(name="Kontorsgrossisten AB", roles=["supplier"])
+    finance = make_staff("Finance", full_name="Anna Bokför")
+    bill = bill_create(
+        actor=None,
+        supplier=supplier,
+        supplier_reference="INV-1",
+        bill_date=today,
+        due_date=today,
+        currency="SEK",
+        lines=[
+            BillLineInput("Kontorsstolar med lång beskrivning", Decimal(2), Decimal("1249.50"), Decimal(25), "5410")
+        ],
+    )
+    bill = bill_approve(actor=None, bill=bill)
+    run = payment_run_create(actor=None, payment_date=today)
+
+    sign_in(page, live_server, finance.email, password)
+    page.wait_for_url(f"{live_server.url}/app/")
+    for path, name in (
+        ("/app/finance/bills/", "finance-bill-list"),
+        (f"/app/finance/bills/{bill.pk}/", "finance-bill-detail"),
+        ("/app/finance/bills/new/", "finance-bill-form"),
+        (f"/app/finance/payment-runs/{run.pk}/", "finance-payment-run-draft"),
+    ):
+        page.goto(f"{live_server.url}{path}")
+        screenshot(page, name)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+        # and no table hides a column off to the right
+        assert page.evaluate(
+            "[...document.querySelectorAll('.table-responsive')].every(box => box.scrollWidth <= box.clientWidth)"
+        ), path

@@ -151,6 +151,10 @@ def test_the_list_searches_and_filters(client_for, finance, approver, supplier):
     assert rows(supplier=other.pk) == [overdue]
     assert rows(overdue="yes") == [overdue]
     assert rows(state="not-a-state") == [current, draft, overdue]  # a bad filter is ignored
+    assert rows(sort="due_date") == [overdue, draft, current]
+    assert rows(sort="-supplier") == [current, draft, overdue]
+    assert rows(sort="supplier", state="approved") == [overdue, current]
+    assert rows(sort="password") == [current, draft, overdue]  # an unknown column keeps the default order
     htmx = client.get(LIST, {"q": "nothing like it"}, HTTP_HX_REQUEST="true").content.decode()
     assert "Nothing matches these filters" in htmx and "<html" not in htmx
 
