@@ -29,6 +29,7 @@ urlpatterns = [
     path("app/help/", include("frontoffice.helpcenter.urls")),
     path("app/customers/", include("integration.customer360.urls")),
     path("app/finance/", include("backoffice.finance.urls")),
+    path("app/logistics/", include("backoffice.logistics.urls")),
     path("app/", include("core.urls")),
     path("portal/", include("frontoffice.sales.portal_urls")),
     path("portal/", include("frontoffice.service.portal_urls")),

@@ -15,3 +15,29 @@ class LogisticsConfig(AppConfig):
         from backoffice.logistics.reference import ensure_after_migrate
 
         post_migrate.connect(ensure_after_migrate, sender=self, dispatch_uid="logistics.reference")
+
+        from core.navigation import NavItem, register
+
+        stock, counts = "logistics.view_stockquant", "logistics.view_stockcount"
+        moves, warehouses = "logistics.view_stockmove", "logistics.view_warehouse"
+        register(
+            NavItem(_("Stock"), "logistics:stock", "boxes", "back", stock, order=30),
+            NavItem(
+                _("Deliveries"),
+                "logistics:delivery-list",
+                "truck",
+                "back",
+                "logistics.view_deliveryorder",
+                order=31,
+                match="/app/logistics/deliveries/",
+            ),
+            NavItem(_("Stock moves"), "logistics:move-list", "arrow-left-right", "back", moves, order=32),
+            NavItem(_("Stock counts"), "logistics:count-list", "clipboard-check", "back", counts, order=33),
+            NavItem(_("Serial numbers"), "logistics:serial-lookup", "upc-scan", "back", "logistics.view_lot", order=34),
+            NavItem(_("Warehouses"), "logistics:warehouse-list", "building", "back", warehouses, order=35),
+        )
+
+        from backoffice.logistics.demo import seed
+        from core import demo
+
+        demo.register("logistics", seed)

@@ -197,7 +197,11 @@ WITH moved AS (
 ), by_moves AS (
     SELECT product_id, location_id, lot_id, sum(quantity) AS quantity FROM moved GROUP BY 1, 2, 3
 ), by_reservations AS (
-    SELECT quant_id, sum(quantity) AS quantity FROM logistics_reservation GROUP BY 1
+    SELECT quant_id, sum(quantity) AS quantity FROM (
+        SELECT quant_id, quantity FROM logistics_reservation
+        UNION ALL
+        SELECT quant_id, quantity FROM logistics_componentreservation
+    ) held GROUP BY 1
 ), by_table AS (
     SELECT q.product_id, q.location_id, q.lot_id, q.quantity, q.reserved, coalesce(r.quantity, 0) AS reservations
       FROM logistics_stockquant q LEFT JOIN by_reservations r ON r.quant_id = q.id
@@ -214,10 +218,60 @@ SELECT coalesce(t.product_id, m.product_id), coalesce(t.location_id, m.location_
 
 def stock_drift() -> list[StockDrift]:
     """Every (product, location, lot) where the stock table disagrees with the sum of the moves, or its
-    reserved quantity with the deliveries' reservations. Empty when stock is right. One query."""
+    reserved quantity with the reservations of deliveries and production orders. Empty when stock is right.
+    One query."""
     with connection.cursor() as cursor:
         cursor.execute(DRIFT_SQL)
         return [StockDrift(*row) for row in cursor.fetchall()]
+
+
+# --- staff pages --------------------------------------------------------------------------------------------------
+
+
+def delivery_state_counts(*, search: str = "", warehouse_id: int | None = None) -> dict[str, int]:
+    """How many deliveries are in each state (for the board's tabs), with the board's search and warehouse."""
+    deliveries = delivery_list(search=search, warehouse_id=warehouse_id).order_by()
+    rows = DeliveryOrder.objects.filter(pk__in=deliveries.values("pk")).values("state").annotate(count=Count("pk"))
+    return {row["state"]: row["count"] for row in rows.order_by()}
+
+
+def pick_list(*, warehouse: Warehouse) -> QuerySet:
+    """What to fetch for the warehouse's deliveries that are ready to pick: each reservation by location, so a
+    picker walks the bins once."""
+    from backoffice.logistics.models import Reservation
+
+    return (
+        Reservation.objects.filter(
+            line__delivery__warehouse=warehouse, line__delivery__state=DeliveryOrder.State.READY
+        )
+        .select_related("quant__location", "quant__lot", "line__product", "line__delivery")
+        .order_by("quant__location__code", "line__product__sku", "quant__lot__code", "line__delivery__number")
+    )
+
+
+def count_list() -> QuerySet:
+    from backoffice.logistics.models import StockCount
+
+    return (
+        StockCount.objects.select_related("location__warehouse", "created_by")
+        .annotate(line_count=Count("lines"))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def count_lines(*, count) -> QuerySet:
+    return count.lines.select_related("product", "lot").order_by("product__sku", "lot__code", "pk")
+
+
+def warehouse_list() -> QuerySet[Warehouse]:
+    """Every warehouse with its locations (inactive ones too, marked)."""
+    return Warehouse.objects.prefetch_related(
+        Prefetch("locations", queryset=Location.objects.order_by("code"))
+    ).order_by("code")
+
+
+def recent_moves(*, product: Product, limit: int = 20) -> list[StockMove]:
+    return list(move_list(product_id=product.pk)[:limit])
 
 
 def quant_list(
