@@ -2,6 +2,7 @@
 then drafts and confirms the payment run that pays it; the books still verify."""
 
 import re
+import uuid
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -9,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from backoffice.finance import selectors
-from backoffice.finance.bill_services import BillLineInput, bill_approve, bill_create, payment_run_create
+from backoffice.finance.bill_services import (
+    BillLineInput,
+    bill_approve,
+    bill_create,
+    bill_create_from_receipt,
+    payment_run_create,
+)
 from backoffice.finance.models import FiscalYear, PaymentRun, SupplierBill
 from core.parties.tests.factories import OrganizationFactory
 from tests.browser.conftest import screenshot, sign_in
@@ -115,6 +122,27 @@ def test_the_bill_pages_fit_a_phone(page, live_server, make_staff, password):
     )
     bill = bill_approve(actor=None, bill=bill)
     run = payment_run_create(actor=None, payment_date=today)
+    bill_create_from_receipt(
+        actor=None,
+        event_id=uuid.uuid4(),
+        supplier_id=supplier.pk,
+        purchase_order_id=7,
+        purchase_order_number="PO-2026-00007",
+        supplier_reference="INV-2",
+        bill_date=today,
+        currency="SEK",
+        lines=[
+            BillLineInput(
+                "Gasolkök kompakt",
+                Decimal(12),
+                Decimal("310.00"),
+                Decimal(25),
+                ordered_quantity=Decimal(12),
+                ordered_unit_price=Decimal("295.00"),
+                received_quantity=Decimal(10),
+            )
+        ],
+    )
 
     sign_in(page, live_server, finance.email, password)
     page.wait_for_url(f"{live_server.url}/app/")
@@ -122,6 +150,7 @@ def test_the_bill_pages_fit_a_phone(page, live_server, make_staff, password):
         ("/app/finance/bills/", "finance-bill-list"),
         (f"/app/finance/bills/{bill.pk}/", "finance-bill-detail"),
         ("/app/finance/bills/new/", "finance-bill-form"),
+        ("/app/finance/bills/exceptions/", "finance-bill-exceptions"),
         (f"/app/finance/payment-runs/{run.pk}/", "finance-payment-run-draft"),
     ):
         page.goto(f"{live_server.url}{path}")
