@@ -150,6 +150,7 @@ def test_the_list_searches_and_filters(client_for, finance, approver, supplier):
     assert rows(state="draft") == [draft]
     assert rows(supplier=other.pk) == [overdue]
     assert rows(overdue="yes") == [overdue]
+    assert client.get(LIST, {"overdue": "yes"}).content.decode().count('<div class="small">Overdue</div>') == 1
     assert rows(state="not-a-state") == [current, draft, overdue]  # a bad filter is ignored
     assert rows(sort="due_date") == [overdue, draft, current]
     assert rows(sort="-supplier") == [current, draft, overdue]
