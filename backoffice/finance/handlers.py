@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from backoffice.finance import bill_services, services
+from backoffice.finance import bill_services, selectors, services
 from integration.bus import subscribe
 
 if TYPE_CHECKING:
@@ -128,4 +128,27 @@ def goods_received(event: "ReceivedEvent") -> None:
         bill_date=date.fromisoformat(payload["received_on"]),
         currency=payload["currency"],
         lines=lines,
+    )
+
+
+@subscribe("logistics.return_received")
+def return_received(event: "ReceivedEvent") -> None:
+    """Goods of an order came back: a draft credit note for them on the order's issued invoice, to check and
+    issue. Returns of an order not invoiced yet (or not ours) need nothing."""
+    payload = event.payload
+    if payload.get("order_id") is None:
+        return
+    invoice = selectors.invoice_for_order(order_id=payload["order_id"])
+    if invoice is None or invoice.state not in {invoice.State.ISSUED, invoice.State.PAID}:
+        return
+    services.invoice_credit_lines(
+        actor=None,
+        invoice=invoice,
+        lines=[
+            (line["order_line_id"], Decimal(line["quantity"]))
+            for line in payload["lines"]
+            if line.get("order_line_id") is not None
+        ],
+        reason=payload.get("reason", ""),
+        source_event=event.id,
     )

@@ -526,11 +526,29 @@ def invoice_issue(*, actor: User | None, invoice: Invoice, invoice_date: date | 
     invoice.issued_at = timezone.now()
     invoice.issued_by = actor if actor and actor.is_authenticated else None
     invoice.save()
+    if invoice.is_credit_note:
+        _add_credit(invoice)
     audit_record(actor=actor, instance=invoice, action=AuditEntry.Action.ACTION, message=_("Issued"))
     _publish_issued(invoice)
     invoice_id = invoice.pk
     transaction.on_commit(lambda: _queue_invoice_mail(invoice_id), robust=True)
     return invoice
+
+
+def _add_credit(note: Invoice) -> None:
+    """A credit note lowers what its invoice is owed, by its total; never below nothing."""
+    credited = lock_invoice(note.credited_invoice_id)
+    if credited.amount_credited + note.total > credited.total:
+        raise ServiceError(
+            _("Invoice %(number)s has only %(left)s %(currency)s left to credit.")
+            % {
+                "number": credited.number,
+                "left": credited.total - credited.amount_credited,
+                "currency": credited.currency_id,
+            }
+        )
+    credited.amount_credited += note.total
+    credited.save(update_fields=["amount_credited", "updated_at"])
 
 
 def _post_invoice(
@@ -733,13 +751,83 @@ def invoice_credit(
     note = invoice_issue(
         actor=actor, invoice=note, invoice_date=max(credit_date or timezone.localdate(), invoice.invoice_date)
     )
-    invoice.amount_credited = invoice.total
-    invoice.save(update_fields=["amount_credited", "updated_at"])
     audit_record(
         actor=actor,
         instance=invoice,
         action=AuditEntry.Action.ACTION,
         message=_("Credited by %(number)s") % {"number": note.number},
+    )
+    return note
+
+
+@transaction.atomic
+def invoice_credit_lines(
+    *,
+    actor: User | None,
+    invoice: Invoice,
+    lines: list[tuple[int, Decimal]],
+    reason: str,
+    source_event: uuid.UUID | str | None = None,
+) -> Invoice | None:
+    """A draft credit note for part of an issued invoice — some quantity of some of its order lines (goods that
+    came back) — priced as the invoice priced them, for Finance to check and issue. None when nothing of the
+    invoice matches. The same event a second time finds its draft."""
+    if source_event is not None:
+        existing = Invoice.objects.filter(source_event=source_event).first()
+        if existing is not None:
+            return existing
+    invoice = lock_invoice(invoice.pk)
+    if invoice.is_credit_note or invoice.state not in {Invoice.State.ISSUED, Invoice.State.PAID}:
+        raise ServiceError(_("Only an issued invoice can be credited."))
+    by_order_line = {line.order_line_id: line for line in invoice.lines.all() if line.order_line_id}
+    wanted = []
+    for order_line_id, quantity in lines:
+        line = by_order_line.get(order_line_id)
+        if line is None or Decimal(quantity) <= 0:
+            continue
+        wanted.append(
+            InvoiceLineInput(
+                description=line.description,
+                quantity=min(Decimal(quantity), line.quantity),
+                unit_price=line.unit_price,
+                discount_percent=line.discount_percent,
+                tax_rate=line.tax_rate,
+                sku=line.sku,
+                order_line_id=line.order_line_id,
+                account_code=line.account.code,
+            )
+        )
+    if not wanted:
+        return None
+    note = Invoice(
+        kind=Invoice.Kind.CREDIT_NOTE,
+        credited_invoice=invoice,
+        organization=invoice.organization,
+        customer_name=invoice.customer_name,
+        customer_vat_number=invoice.customer_vat_number,
+        order_id=invoice.order_id,
+        order_number=invoice.order_number,
+        customer_reference=invoice.customer_reference,
+        source_event=source_event,
+        currency_id=invoice.currency_id,
+        exchange_rate=invoice.exchange_rate,
+        tax_rounding=invoice.tax_rounding,
+        payment_terms_days=0,
+        reason=(reason or "").strip()[:200],
+    )
+    note.save()
+    built = _invoice_lines(note, wanted)
+    InvoiceLine.objects.bulk_create(built)
+    totals = invoicing.totals(
+        ((line.tax_rate, line.net_amount, line.tax_amount) for line in built), rounding=note.tax_rounding
+    )
+    note.subtotal, note.tax_total, note.total = totals.subtotal, totals.tax, totals.total
+    note.save(update_fields=["subtotal", "tax_total", "total", "updated_at"])
+    audit_record(
+        actor=actor,
+        instance=note,
+        action=AuditEntry.Action.CREATE,
+        message=_("Draft crediting part of %(number)s: %(reason)s") % {"number": invoice.number, "reason": note.reason},
     )
     return note
 

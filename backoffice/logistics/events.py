@@ -133,3 +133,36 @@ declare(
         consumers=("logistics purchasing: the draft purchase order (automation)",),
     )
 )
+
+
+@dataclass(frozen=True)
+class ReturnLinePayload:
+    product_id: int
+    sku: str
+    quantity: str
+    disposition: str  # restock or scrap
+    order_line_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ReturnReceivedPayload:
+    return_id: int
+    organization_id: int
+    reason: str
+    lines: list[ReturnLinePayload] = field(default_factory=list)
+    order_id: int | None = None
+    order_number: str = ""
+    ticket_id: int | None = None
+
+
+declare(
+    EventSpec(
+        name="logistics.return_received",
+        version=1,
+        schema=ReturnReceivedPayload,
+        producer="backoffice.logistics (a customer's return (RMA) arrives and is restocked or scrapped)",
+        description="Goods a customer sent back were received; `order_id` names the sales order they came from, "
+        "`ticket_id` the support ticket that opened the return. Finance drafts a credit note for them.",
+        consumers=("finance: a draft credit note for the returned lines", "customer360"),
+    )
+)

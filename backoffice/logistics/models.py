@@ -611,3 +611,215 @@ class ReorderRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id}@{self.warehouse_id}: {self.minimum}–{self.maximum}"
+
+
+# --- production ---------------------------------------------------------------------------------------------------
+
+PRODUCTION_NUMBER_SEQUENCE = "logistics_production_number_seq"
+
+
+class BillOfMaterials(models.Model):
+    """What it takes to make a product: components and quantities for `quantity` units of it. A component may
+    have its own bill (a sub-assembly); it is then made first, by its own production order."""
+
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="boms")
+    quantity = models.DecimalField(_("makes"), **QUANTITY, default=Decimal(1))
+    name = models.CharField(_("name"), max_length=120, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("bill of materials")
+        verbose_name_plural = _("bills of materials")
+        ordering = ["product", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="logistics_bom_quantity_positive"),
+            models.UniqueConstraint(
+                fields=["product"], condition=Q(is_active=True), name="logistics_bom_one_active_per_product"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or str(self.product)
+
+
+class BomLine(models.Model):
+    bom = models.ForeignKey(BillOfMaterials, on_delete=models.CASCADE, related_name="lines")
+    component = models.ForeignKey(Product, verbose_name=_("component"), on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(_("quantity"), **QUANTITY)
+
+    class Meta:
+        verbose_name = _("component")
+        verbose_name_plural = _("components")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["bom", "component"], name="logistics_bomline_unique"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="logistics_bomline_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.component_id}"
+
+
+class ProductionOrder(models.Model):
+    """Make a quantity of a product from its bill of materials in a warehouse: the components are reserved,
+    then consumed, and the finished goods enter stock at the cost of what went into them."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", pgettext_lazy("production state", "Waiting for components")
+        READY = "ready", pgettext_lazy("production state", "Ready to make")
+        DONE = "done", pgettext_lazy("production state", "Done")
+        CANCELLED = "cancelled", pgettext_lazy("production state", "Cancelled")
+
+    number = models.BigIntegerField(
+        _("number"),
+        unique=True,
+        editable=False,
+        db_default=Func(Value(PRODUCTION_NUMBER_SEQUENCE), function="nextval", output_field=models.BigIntegerField()),
+    )
+    bom = models.ForeignKey(
+        BillOfMaterials, verbose_name=_("bill of materials"), on_delete=models.PROTECT, related_name="+"
+    )
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(_("quantity"), **QUANTITY)
+    location = models.ForeignKey(Location, verbose_name=_("location"), on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.WAITING)
+    unit_cost = models.DecimalField(_("unit cost (SEK)"), max_digits=16, decimal_places=4, default=ZERO)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("production order")
+        verbose_name_plural = _("production orders")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["state", "-created_at"], name="logistics_mo_state_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0, unit_cost__gte=0), name="logistics_mo_amounts"),
+            models.CheckConstraint(
+                condition=~Q(state="done") | Q(done_at__isnull=False), name="logistics_mo_done_time"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"MO-{self.number}"
+
+
+class ProductionComponent(models.Model):
+    """A component a production order needs, how much of it is reserved and how much was consumed."""
+
+    order = models.ForeignKey(ProductionOrder, on_delete=models.CASCADE, related_name="components")
+    product = models.ForeignKey(Product, verbose_name=_("component"), on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(_("needed"), **QUANTITY)
+    reserved = models.DecimalField(_("reserved"), **QUANTITY, default=ZERO)
+    consumed = models.DecimalField(_("consumed"), **QUANTITY, default=ZERO)
+
+    class Meta:
+        verbose_name = _("production component")
+        verbose_name_plural = _("production components")
+        constraints = [
+            models.UniqueConstraint(fields=["order", "product"], name="logistics_mocomponent_unique"),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0, reserved__gte=0, consumed__gte=0, reserved__lte=F("quantity")),
+                name="logistics_mocomponent_amounts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.quantity} × {self.product_id}"
+
+
+class ComponentReservation(models.Model):
+    """Stock held for a production order's component in one location (and lot), part of that quant's reserved."""
+
+    component = models.ForeignKey(ProductionComponent, on_delete=models.CASCADE, related_name="reservations")
+    quant = models.ForeignKey(StockQuant, on_delete=models.PROTECT, related_name="component_reservations")
+    quantity = models.DecimalField(_("quantity"), **QUANTITY)
+
+    class Meta:
+        verbose_name = _("component reservation")
+        verbose_name_plural = _("component reservations")
+        constraints = [
+            models.UniqueConstraint(fields=["component", "quant"], name="logistics_compres_unique"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="logistics_compres_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.component_id}: {self.quantity}"
+
+
+# --- returns ------------------------------------------------------------------------------------------------------
+
+
+class ReturnOrder(models.Model):
+    """Goods a customer sends back (RMA), possibly opened from a support ticket: received, then restocked or
+    scrapped line by line, and finance is told so that it can credit them."""
+
+    class State(models.TextChoices):
+        OPEN = "open", pgettext_lazy("return state", "Expected")
+        RECEIVED = "received", pgettext_lazy("return state", "Received")
+        CANCELLED = "cancelled", pgettext_lazy("return state", "Cancelled")
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+"
+    )
+    delivery = models.ForeignKey(
+        DeliveryOrder,
+        verbose_name=_("delivery"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="returns",
+    )
+    order_id = models.PositiveBigIntegerField(_("order id"), null=True, blank=True)
+    order_number = models.CharField(_("order"), max_length=40, blank=True)
+    ticket_id = models.PositiveBigIntegerField(_("ticket id"), null=True, blank=True)
+    ticket_reference = models.CharField(_("ticket"), max_length=40, blank=True)
+    reason = models.CharField(_("reason"), max_length=300)
+    warehouse = models.ForeignKey(Warehouse, verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    received_at = models.DateTimeField(_("received"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("return")
+        verbose_name_plural = _("returns")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["ticket_id"], name="logistics_rma_ticket_idx", condition=Q(ticket_id__isnull=False))
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state="received") | Q(received_at__isnull=False), name="logistics_rma_received_time"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"RMA-{self.pk}"
+
+
+class ReturnLine(models.Model):
+    class Disposition(models.TextChoices):
+        RESTOCK = "restock", _("Back into stock")
+        SCRAP = "scrap", _("Scrap")
+
+    order = models.ForeignKey(ReturnOrder, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+")
+    lot = models.ForeignKey(
+        Lot, verbose_name=_("lot or serial number"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    order_line_id = models.PositiveBigIntegerField(_("order line id"), null=True, blank=True)
+    quantity = models.DecimalField(_("quantity"), **QUANTITY)
+    disposition = models.CharField(_("then"), max_length=8, choices=Disposition.choices, default=Disposition.RESTOCK)
+
+    class Meta:
+        verbose_name = _("return line")
+        verbose_name_plural = _("return lines")
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="logistics_rmaline_quantity_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.quantity} × {self.product_id}"

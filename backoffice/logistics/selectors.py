@@ -241,9 +241,7 @@ def pick_list(*, warehouse: Warehouse) -> QuerySet:
     from backoffice.logistics.models import Reservation
 
     return (
-        Reservation.objects.filter(
-            line__delivery__warehouse=warehouse, line__delivery__state=DeliveryOrder.State.READY
-        )
+        Reservation.objects.filter(line__delivery__warehouse=warehouse, line__delivery__state=DeliveryOrder.State.READY)
         .select_related("quant__location", "quant__lot", "line__product", "line__delivery")
         .order_by("quant__location__code", "line__product__sku", "quant__lot__code", "line__delivery__number")
     )

@@ -333,18 +333,19 @@ def stock_adjust(
 # --- reservations ---------------------------------------------------------------------------------------------
 
 
-def _reserve_line(line: DeliveryLine, warehouse: Warehouse) -> Decimal:
-    """Reserve what a delivery line still misses from the warehouse's available stock (oldest lot first).
-    The quants are locked while they are read, so parallel reservations queue and never take the same unit."""
-    needed = line.quantity - line.shipped - line.reserved
+def hold_stock(*, product_id: int, warehouse: Warehouse, needed: Decimal) -> list[tuple[StockQuant, Decimal]]:
+    """Reserve up to `needed` of a product in a warehouse's available stock (oldest lot first) and say from which
+    quants. The quants are locked while they are read, so parallel reservations queue and never take the same
+    unit; the caller records what it holds (a delivery's or a production order's reservations)."""
     if needed <= 0:
-        return ZERO
+        return []
     quants = list(
         StockQuant.objects.select_for_update(of=("self",))
-        .filter(product_id=line.product_id, location__warehouse=warehouse, location__kind=Location.Kind.INTERNAL)
+        .filter(product_id=product_id, location__warehouse=warehouse, location__kind=Location.Kind.INTERNAL)
         .filter(Q(quantity__gt=0))
         .order_by("lot__expires_on", "lot_id", "pk")
     )
+    held: list[tuple[StockQuant, Decimal]] = []
     taken = ZERO
     for quant in quants:
         available = quant.quantity - quant.reserved
@@ -352,12 +353,29 @@ def _reserve_line(line: DeliveryLine, warehouse: Warehouse) -> Decimal:
             continue
         part = min(available, needed - taken)
         StockQuant.objects.filter(pk=quant.pk).update(reserved=quant.reserved + part)
-        reservation, created = Reservation.objects.get_or_create(line=line, quant=quant, defaults={"quantity": part})
-        if not created:
-            Reservation.objects.filter(pk=reservation.pk).update(quantity=reservation.quantity + part)
+        held.append((quant, part))
         taken += part
         if taken == needed:
             break
+    return held
+
+
+def release_stock(*, quant_id: int, quantity: Decimal) -> None:
+    """Give back a reservation to available stock."""
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE logistics_stockquant SET reserved = reserved - %s WHERE id = %s", [quantity, quant_id])
+
+
+def _reserve_line(line: DeliveryLine, warehouse: Warehouse) -> Decimal:
+    """Reserve what a delivery line still misses from the warehouse's available stock."""
+    held = hold_stock(
+        product_id=line.product_id, warehouse=warehouse, needed=line.quantity - line.shipped - line.reserved
+    )
+    for quant, part in held:
+        reservation, created = Reservation.objects.get_or_create(line=line, quant=quant, defaults={"quantity": part})
+        if not created:
+            Reservation.objects.filter(pk=reservation.pk).update(quantity=reservation.quantity + part)
+    taken = sum((part for _quant, part in held), ZERO)
     if taken:
         line.reserved += taken
         DeliveryLine.objects.filter(pk=line.pk).update(reserved=line.reserved)
@@ -410,11 +428,7 @@ def reserve_waiting(*, product_ids: Iterable[int], warehouse: Warehouse | None) 
 
 def _release(delivery: DeliveryOrder) -> None:
     for reservation in Reservation.objects.select_for_update().filter(line__delivery=delivery).order_by("quant_id"):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE logistics_stockquant SET reserved = reserved - %s WHERE id = %s",
-                [reservation.quantity, reservation.quant_id],
-            )
+        release_stock(quant_id=reservation.quant_id, quantity=reservation.quantity)
         reservation.delete()
     delivery.lines.update(reserved=ZERO)
 
