@@ -17,6 +17,7 @@ from core.catalog.tests.factories import ProductFactory
 from core.parties.tests.factories import OrganizationFactory
 from integration.bus import services as bus
 from integration.bus.models import Delivery
+from integration.customer360.models import TimelineEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -91,6 +92,8 @@ def test_returned_goods_become_a_draft_credit_note_for_those_lines():
     return_services.return_receive(actor=None, rma=rma)
     deliver_all()
     assert set(Delivery.objects.values_list("status", flat=True)) == {"done"}
+    entry = TimelineEntry.objects.get(organization=customer, event_name="logistics.return_received")
+    assert entry.title == "Return received: SO-42 (Trasigt tält)"
 
     note = Invoice.objects.get(kind="credit_note")
     assert (note.state, note.credited_invoice_id, note.reason) == ("draft", invoice.pk, "Trasigt tält")

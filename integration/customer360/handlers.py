@@ -163,6 +163,18 @@ def _shipment_title(event: "ReceivedEvent") -> str:
     return _("Dispatched: %(what)s%(tracking)s") % {"what": what, "tracking": tracking}
 
 
+@subscribe("logistics.return_received")
+def return_received(event: "ReceivedEvent") -> None:
+    payload = event.payload
+    what = payload.get("order_number") or _("goods")
+    _record(
+        event,
+        office="back",
+        title=_("Return received: %(what)s (%(reason)s)") % {"what": what, "reason": payload.get("reason", "")},
+        required_permission="sales.view_salesorder",
+    )
+
+
 @subscribe("logistics.shipment_dispatched")
 def shipment_dispatched(event: "ReceivedEvent") -> None:
     _record(
