@@ -80,3 +80,45 @@ def test_logistics_receives_goods_and_ships_the_waiting_delivery(page, live_serv
     assert OutboxEvent.objects.filter(name="logistics.shipment_delivered").count() == 1
     assert DeliveryOrder.objects.count() == 1
     assert selectors.stock_drift() == []
+
+
+def test_every_logistics_page_fits_the_screen(page, live_server, make_staff, password, viewport):
+    """Each page opens for Logistics and nothing is wider than the screen (tables scroll inside their card)."""
+    product = ProductFactory(sku="BAG-35L", name="Ryggsäck 35 liter")
+    services.stock_receive(
+        actor=None,
+        product=product,
+        quantity=Decimal(3),
+        location=selectors.internal_locations().get(warehouse__code="WH", code="STOCK"),
+        unit_cost=Decimal("540.00"),
+    )
+    customer = OrganizationFactory(name="Fjällbo AB")
+    delivery = services.delivery_create_for_order(
+        actor=None,
+        event_id=uuid.uuid4(),
+        order_id=7,
+        order_number="SO-000007",
+        organization_id=customer.pk,
+        customer_name=customer.name,
+        lines=[services.DeliveryLineInput(product_id=product.pk, quantity=Decimal(1))],
+    )
+    logistics = make_staff("Logistics")
+    sign_in(page, live_server, logistics.email, password)
+    page.wait_for_url(f"{live_server.url}/app/")
+    pages = {
+        "stock": "/app/logistics/stock/",
+        "product": f"/app/logistics/products/{product.pk}/",
+        "moves": "/app/logistics/moves/",
+        "deliveries": "/app/logistics/deliveries/",
+        "delivery": f"/app/logistics/deliveries/{delivery.pk}/",
+        "pick-list": "/app/logistics/deliveries/pick-list/",
+        "counts": "/app/logistics/counts/",
+        "serials": "/app/logistics/serials/?code=NONE",
+        "warehouses": "/app/logistics/warehouses/",
+    }
+    for name, path in pages.items():
+        response = page.goto(f"{live_server.url}{path}")
+        assert response.status == 200, path
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1, f"{path} is {overflow}px wider than the screen"
+        screenshot(page, f"logistics-{name}")
