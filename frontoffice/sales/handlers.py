@@ -47,7 +47,10 @@ def shipment_dispatched(event: "ReceivedEvent") -> None:
     if event.payload.get("order_id"):
         complete = event.payload.get("completes_order", True)
         services.order_record_back_office(
-            order_id=event.payload["order_id"], delivery_status="dispatched" if complete else "partly"
+            order_id=event.payload["order_id"],
+            delivery_status="dispatched" if complete else "partly",
+            carrier=event.payload.get("carrier", ""),
+            tracking_number=event.payload.get("tracking_number", ""),
         )
 
 
@@ -56,5 +59,9 @@ def shipment_delivered(event: "ReceivedEvent") -> None:
     if event.payload.get("order_id"):
         complete = event.payload.get("completes_order", True)
         services.order_record_back_office(
-            order_id=event.payload["order_id"], delivery_status="delivered" if complete else "partly"
+            order_id=event.payload["order_id"],
+            delivery_status="delivered" if complete else "partly",
+            carrier=event.payload.get("carrier", ""),
+            tracking_number=event.payload.get("tracking_number", ""),
+            replaces_tracking=False,  # the dispatch told it; an earlier parcel's arrival must not undo a later one
         )

@@ -412,6 +412,9 @@ class SalesOrder(PricedDocument):
     delivery_status = models.CharField(
         _("delivery"), max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.NOT_DELIVERED
     )
+    # The latest shipment's, as logistics' shipment events said (a backorder's shipment replaces the first's).
+    carrier = models.CharField(_("carrier"), max_length=60, blank=True, editable=False)
+    tracking_number = models.CharField(_("tracking number"), max_length=80, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("sales order")

@@ -781,13 +781,26 @@ _DELIVERY_PROGRESS = ["not-delivered", "partly", "dispatched", "delivered"]
 
 @transaction.atomic
 def order_record_back_office(
-    *, order_id: int, invoice_status: str = "", delivery_status: str = ""
+    *,
+    order_id: int,
+    invoice_status: str = "",
+    delivery_status: str = "",
+    carrier: str = "",
+    tracking_number: str = "",
+    replaces_tracking: bool = True,
 ) -> SalesOrder | None:
-    """What finance and logistics report back about an order (invoiced, paid, dispatched, delivered)."""
+    """What finance and logistics report back about an order (invoiced, paid, dispatched, delivered), and the
+    carrier and tracking number of its shipment (`replaces_tracking` false: only when none is known yet)."""
     order = SalesOrder.objects.select_for_update().filter(pk=order_id).first()
     if order is None:
         return None  # not one of ours (or long gone): nothing to show it on
     changes: dict[str, list[str]] = {}
+    carrier, tracking_number = (carrier or "").strip()[:60], (tracking_number or "").strip()[:80]
+    if carrier and (replaces_tracking or not order.carrier):
+        for field, value in (("carrier", carrier), ("tracking_number", tracking_number)):
+            if getattr(order, field) != value:
+                changes[field] = [getattr(order, field), value]
+                setattr(order, field, value)
     if invoice_status == SalesOrder.InvoiceStatus.CREDITED and order.invoice_status != invoice_status:
         changes["invoice_status"] = [
             order.invoice_status,
