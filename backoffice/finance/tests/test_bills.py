@@ -1,11 +1,13 @@
 """Supplier bills: entering them, four-eyes approval that books the purchase entry, the three-way match of bills
 from goods receipts, and payment runs booked as one bank entry with the exchange difference."""
 
+import threading
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
@@ -563,3 +565,69 @@ class ForeignBillProperties(HypothesisTestCase):
         exchange = sum(line.credit - line.debit for line in run.entry.lines.filter(account__code__in=["3960", "7960"]))
         assert exchange == payable - bank
         assert selectors.verify_ledger() == []
+
+
+# --- at the same time ---------------------------------------------------------------------------------------------
+
+
+def _at_once(work, count: int) -> list[object]:
+    """Run `work(n)` in `count` threads released together; their results (or errors) in thread order."""
+    barrier = threading.Barrier(count)
+    results: list[object] = [None] * count
+
+    def run(n: int) -> None:
+        try:
+            barrier.wait()
+            results[n] = work(n)
+        except Exception as error:  # noqa: BLE001 - returned to the test
+            results[n] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bills_approved_at_once_get_gapless_numbers_and_a_bill_is_approved_once(make_staff):
+    for year in (2026, 2027):
+        FiscalYear.objects.get_or_create(
+            name=str(year), defaults={"start": date(year, 1, 1), "end": date(year, 12, 31)}
+        )
+    supplier = OrganizationFactory(roles=["supplier"])
+    approver = make_staff("Finance")
+    bills = [make_bill(supplier, reference=f"C-{n}") for n in range(3)]
+
+    results = _at_once(lambda n: bill_approve(actor=approver, bill=bills[n // 2]), 6)  # each bill twice
+
+    refused = [result for result in results if isinstance(result, ServiceError)]
+    assert len(refused) == 3 and {str(error.messages[0]) for error in refused} == {
+        "Only a bill still to approve can be approved."
+    }
+    numbers = SupplierBill.objects.filter(pk__in=[bill.pk for bill in bills[:3]]).values_list("number", flat=True)
+    assert sorted(numbers) == ["L-2026-00001", "L-2026-00002", "L-2026-00003"]
+    assert JournalEntry.objects.filter(journal__code="PURCH").count() == 3
+    assert selectors.verify_ledger() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_confirmed_twice_at_once_pays_once(make_staff):
+    for year in (2026, 2027):
+        FiscalYear.objects.get_or_create(
+            name=str(year), defaults={"start": date(year, 1, 1), "end": date(year, 12, 31)}
+        )
+    supplier = OrganizationFactory(roles=["supplier"])
+    approver = make_staff("Finance")
+    bill = bill_approve(actor=approver, bill=make_bill(supplier, reference="C-1", due_date=DAY))
+    run = payment_run_create(actor=approver, payment_date=DAY)
+
+    results = _at_once(lambda n: payment_run_confirm(actor=approver, run=run), 2)
+
+    assert sorted(type(result).__name__ for result in results) == ["PaymentRun", "ServiceError"]
+    bill.refresh_from_db()
+    assert (bill.state, bill.amount_paid) == ("paid", Decimal("3425.81"))
+    assert JournalEntry.objects.filter(journal__code="BANK").count() == 1
