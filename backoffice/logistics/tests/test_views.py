@@ -209,6 +209,8 @@ def test_stock_overview_pages_and_keeps_its_query_count(client_for, logistics, d
     second = client.get(STOCK + "?page=2")
     assert [row["product__sku"] for row in second.context["rows"]] == [f"P-{n:03d}" for n in range(25, 30)]
     assert second.context["page"].paginator.count == 30
+    partial = client.get(STOCK + "?q=P-02", headers={"HX-Request": "true"})
+    assert "<table" in partial.text and "filter-bar" not in partial.text and "<html" not in partial.text
 
 
 # --- a product's stock and its forms --------------------------------------------------------------------------
