@@ -560,6 +560,13 @@ def payment_run_create(*, actor: User | None, payment_date: date, due_by: date |
     and not already in another draft run."""
     due_by = due_by or payment_date
     bills = list(bill_selectors.bills_to_pay(due_by=due_by).select_for_update(of=("self",)))
+    # A run drafted at the same moment may have taken some of them while this one waited for their locks.
+    taken = set(
+        PaymentRunItem.objects.filter(bill__in=bills, run__state=PaymentRun.State.DRAFT).values_list(
+            "bill_id", flat=True
+        )
+    )
+    bills = [bill for bill in bills if bill.pk not in taken]
     if not bills:
         raise ServiceError({"due_by": _("No approved bill is due by %(day)s.") % {"day": due_by}})
     run = PaymentRun.objects.create(

@@ -631,3 +631,20 @@ def test_a_run_confirmed_twice_at_once_pays_once(make_staff):
     bill.refresh_from_db()
     assert (bill.state, bill.amount_paid) == ("paid", Decimal("3425.81"))
     assert JournalEntry.objects.filter(journal__code="BANK").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_runs_drafted_at_once_never_hold_the_same_bill(make_staff):
+    for year in (2026, 2027):
+        FiscalYear.objects.get_or_create(
+            name=str(year), defaults={"start": date(year, 1, 1), "end": date(year, 12, 31)}
+        )
+    supplier = OrganizationFactory(roles=["supplier"])
+    approver = make_staff("Finance")
+    for n in range(3):
+        bill_approve(actor=approver, bill=make_bill(supplier, reference=f"C-{n}", due_date=DAY))
+
+    results = _at_once(lambda n: payment_run_create(actor=approver, payment_date=DAY), 3)
+
+    assert sorted(type(result).__name__ for result in results) == ["PaymentRun", "ServiceError", "ServiceError"]
+    assert PaymentRun.objects.get().items.count() == 3
