@@ -115,7 +115,7 @@ def assert_books_and_stock_verify() -> None:
 
 
 def test_an_order_in_stock_is_shipped_tracked_delivered_and_invoiced_on_delivery(
-    seller, account, tent, client_for, customer_user
+    seller, account, tent, client_for, api_client_for, customer_user
 ):
     finance.billing_policy_set(actor=None, organization=account.organization, invoice_on="delivery")
     receive(tent, "5")
@@ -139,6 +139,12 @@ def test_an_order_in_stock_is_shipped_tracked_delivered_and_invoiced_on_delivery
     )
     page = client_for(seller).get(reverse("sales:order-detail", args=[order.pk])).content.decode()
     assert "Dispatched" in page and "PostNord" in page and "00370712345678901234" in page
+    answer = api_client_for(seller).get(f"/api/v1/sales/orders/{order.pk}/").json()
+    assert (answer["delivery_status"], answer["carrier"], answer["tracking_number"]) == (
+        "dispatched",
+        "PostNord",
+        "00370712345678901234",
+    )
     assert Invoice.objects.get(order_id=order.pk).state == "draft"
 
     logistics.delivery_confirm_delivered(actor=None, delivery=delivery)

@@ -681,6 +681,8 @@ class SalesOrderSummarySerializer(PricedDocumentSummarySerializer):
             "invoice_status_display",
             "delivery_status",
             "delivery_status_display",
+            "carrier",
+            "tracking_number",
             "confirmed_at",
             "cancelled_at",
         ]
@@ -689,6 +691,8 @@ class SalesOrderSummarySerializer(PricedDocumentSummarySerializer):
             "quote",
             "invoice_status",
             "delivery_status",
+            "carrier",
+            "tracking_number",
             "confirmed_at",
             "cancelled_at",
         ]
