@@ -115,7 +115,7 @@ def assert_books_and_stock_verify() -> None:
 
 
 def test_an_order_in_stock_is_shipped_tracked_delivered_and_invoiced_on_delivery(
-    seller, account, tent, client_for, api_client_for, customer_user
+    seller, account, tent, client_for, api_client_for, make_staff, customer_user
 ):
     finance.billing_policy_set(actor=None, organization=account.organization, invoice_on="delivery")
     receive(tent, "5")
@@ -130,7 +130,16 @@ def test_an_order_in_stock_is_shipped_tracked_delivered_and_invoiced_on_delivery
     assert (quant(tent).quantity, quant(tent).reserved) == (Decimal("5.000"), Decimal("2.000"))
     assert Invoice.objects.get(order_id=order.pk).state == "draft"  # waits for the delivery
 
-    ship(delivery, tracking="00370712345678901234")
+    # The warehouse works through the API, as a handheld scanner would.
+    warehouse = api_client_for(make_staff("Logistics"))
+    url = f"/api/v1/logistics/deliveries/{delivery.pk}/"
+    assert warehouse.post(f"{url}pick/").json()["state"] == "picked"
+    assert warehouse.post(f"{url}pack/", {"weights": ["4.20"]}, format="json").json()["state"] == "packed"
+    dispatched = warehouse.post(
+        f"{url}dispatch/", {"carrier": "PostNord", "tracking_number": "00370712345678901234"}, format="json"
+    )
+    assert (dispatched.status_code, dispatched.json()["state"]) == (200, "dispatched")
+    deliver_all()
     order.refresh_from_db()
     assert (order.delivery_status, order.carrier, order.tracking_number) == (
         "dispatched",
@@ -147,7 +156,7 @@ def test_an_order_in_stock_is_shipped_tracked_delivered_and_invoiced_on_delivery
     )
     assert Invoice.objects.get(order_id=order.pk).state == "draft"
 
-    logistics.delivery_confirm_delivered(actor=None, delivery=delivery)
+    assert warehouse.post(f"{url}deliver/").json()["state"] == "delivered"
     deliver_all()
     order.refresh_from_db()
     assert (order.delivery_status, order.invoice_status) == ("delivered", "invoiced")
