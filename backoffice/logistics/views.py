@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -41,6 +42,22 @@ from core.forms import apply_service_error
 from core.lists import COUNT_LIMIT, ListPaginator, cleaned_filters, list_page
 
 LOW_BELOW = Decimal(5)
+STOCK_SORTS = {
+    "sku": ["product__sku", "location__warehouse__code"],
+    "available": ["available", "product__sku", "location__warehouse__code"],
+    "on_hand": ["on_hand", "product__sku", "location__warehouse__code"],
+}
+DELIVERY_SORTS = {"number": ["number"], "created": ["created_at", "pk"], "order": ["order_number", "pk"]}
+
+
+def _sorted(queryset, sort: str, sorts: dict[str, list[str]]):
+    """The list in the order its column header asks for ("-" first: descending); unknown keys keep the default."""
+    fields = sorts.get(sort.removeprefix("-"))
+    if not fields:
+        return queryset
+    if sort.startswith("-"):
+        fields = [f"-{field}" for field in fields]
+    return queryset.order_by(*fields)
 
 
 def _say_errors(request: HttpRequest, error: ValidationError) -> None:
@@ -54,14 +71,11 @@ def _say_errors(request: HttpRequest, error: ValidationError) -> None:
 class GroupedPaginator(ListPaginator):
     """Pages of grouped rows (one per product and warehouse): counted as groups, not as stock rows."""
 
-    @property
+    @cached_property
     def count(self) -> int:
-        if "_count" not in self.__dict__:
-            counted = self.object_list.order_by()[: COUNT_LIMIT + 1].count()
-            if counted > COUNT_LIMIT:
-                self.count_is_lower_bound = True
-            self.__dict__["_count"] = counted
-        return self.__dict__["_count"]
+        counted = self.object_list.order_by()[: COUNT_LIMIT + 1].count()
+        self.count_is_lower_bound = counted > COUNT_LIMIT
+        return counted
 
 
 @staff_permission_required("logistics.view_stockquant")
@@ -75,6 +89,7 @@ def stock_overview(request: HttpRequest) -> HttpResponse:
         low_only=filters.get("low") == "1",
         low_below=LOW_BELOW,
     )
+    rows = _sorted(rows, filters.get("sort") or "", STOCK_SORTS)
     page = GroupedPaginator(rows, 25).get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -261,6 +276,7 @@ def delivery_list(request: HttpRequest) -> HttpResponse:
     )
     if state == OPEN:
         queryset = queryset.filter(state__in=BOARD_STATES)
+    queryset = _sorted(queryset, filters.get("sort") or "", DELIVERY_SORTS)
     counts = selectors.delivery_state_counts(search=search, warehouse_id=warehouse.pk if warehouse else None)
     tabs = [
         (value, label, counts.get(value, 0))

@@ -177,6 +177,12 @@ def test_stock_overview_searches_filters_by_warehouse_and_marks_low_stock(client
     ]
     assert low.text.count('data-low="1"') == 2
     assert [row["product__sku"] for row in client.get(STOCK + "?q=tält").context["rows"]] == ["TENT-1", "TENT-1"]
+    by_available = client.get(STOCK + "?sort=available").context["rows"]
+    assert [(row["product__sku"], row["available"]) for row in by_available] == [
+        ("TENT-1", Decimal("2.000")),
+        ("BAG-1", Decimal("3.000")),
+        ("TENT-1", Decimal("20.000")),
+    ]
     by_warehouse = client.get(STOCK + f"?warehouse={goteborg.pk}").context["rows"]
     assert [(row["product__sku"], row["on_hand"]) for row in by_warehouse] == [("TENT-1", Decimal("20.000"))]
     page = client.get(STOCK).text
@@ -374,6 +380,8 @@ def test_the_board_counts_states_searches_and_keeps_its_query_count(client_for, 
     assert (counts["ready"], counts["waiting"], counts["picked"]) == (1, 1, 0)
     assert response.context["open_count"] == 2
     assert [d.pk for d in client.get(DELIVERIES + "?state=waiting").context["rows"]] == [waiting.pk]
+    assert [d.pk for d in client.get(DELIVERIES + "?sort=number").context["rows"]] == [ready.pk, waiting.pk]
+    assert [d.pk for d in client.get(DELIVERIES + "?sort=-order").context["rows"]] == [waiting.pk, ready.pk]
     assert [d.pk for d in client.get(DELIVERIES + "?q=SO-000001").context["rows"]] == [ready.pk]
     assert [d.pk for d in client.get(DELIVERIES + f"?q=OUT-{waiting.number}").context["rows"]] == [waiting.pk]
     with CaptureQueriesContext(connection) as few:
