@@ -135,3 +135,12 @@ def payment_file_rows(run: PaymentRun) -> list[list[str]]:
             ]
         )
     return rows
+
+
+def supplier_reference_taken(*, supplier_id: int, reference: str) -> bool:
+    """Whether a (not cancelled) bill of the supplier already has this invoice number."""
+    return (
+        SupplierBill.objects.filter(supplier_id=supplier_id, supplier_reference__iexact=reference)
+        .exclude(state=SupplierBill.State.CANCELLED)
+        .exists()
+    )

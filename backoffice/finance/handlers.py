@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from backoffice.finance import bill_services, selectors, services
+from backoffice.finance import bill_selectors, bill_services, selectors, services
 from integration.bus import subscribe
 
 if TYPE_CHECKING:
@@ -118,6 +118,9 @@ def goods_received(event: "ReceivedEvent") -> None:
     if not lines:
         return  # nothing billed with these goods: the supplier's invoice is entered by hand when it comes
     reference = payload.get("supplier_reference") or f"{payload['purchase_order_number']}/{payload['receipt_id']}"
+    if bill_selectors.supplier_reference_taken(supplier_id=payload["supplier_id"], reference=reference):
+        # One supplier invoice for several receipts: each receipt's bill still gets its own reference.
+        reference = f"{reference}/{payload['receipt_id']}"
     bill_services.bill_create_from_receipt(
         actor=None,
         event_id=event.id,
