@@ -120,7 +120,8 @@ def _goods_without_stock(search: str) -> list[Product]:
 
 def _product_forms(product: Product, data: dict | None = None, which: str = "") -> dict[str, forms.Form]:
     """The three forms of a product's page; only the one that was sent is bound to the request's data."""
-    receive = ReceiveForm(data if which == "receive" else None, prefix="receive")
+    main_stock = selectors.internal_locations().filter(code="STOCK").first()
+    receive = ReceiveForm(data if which == "receive" else None, prefix="receive", initial={"location": main_stock})
     transfer = TransferForm(data if which == "transfer" else None, prefix="transfer")
     adjust = AdjustForm(data if which == "adjust" else None, prefix="adjust")
     transfer.limit_lots(product)
