@@ -10,6 +10,7 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
+    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -495,4 +496,50 @@ def invoice_by_payment_reference(*, reference: str, currency: str) -> Invoice | 
         .select_related("organization")
         .order_by("pk")
         .first()
+    )
+
+
+@dataclass(frozen=True)
+class CustomerBalance:
+    """What a customer owes and has paid ahead, in SEK, and the open invoices behind it."""
+
+    due: Decimal
+    overdue: Decimal
+    on_account: Decimal
+    open_invoices: list[Invoice]
+    dunning_level: int
+
+
+def customer_balance(*, organization_id: int, today: date, limit: int = 5) -> CustomerBalance:
+    """The customer's balance for its 360 page: amounts due and overdue (each invoice at its own rate), money paid
+    on account, the highest reminder sent, and the oldest open invoices. Three queries."""
+    open_ = Invoice.objects.filter(
+        organization_id=organization_id, kind=Invoice.Kind.INVOICE, state=Invoice.State.ISSUED
+    ).annotate(due=AMOUNT_DUE)
+    in_sek = ExpressionWrapper(
+        F("due") * F("exchange_rate"), output_field=DecimalField(max_digits=20, decimal_places=8)
+    )
+    totals = open_.filter(due__gt=0).aggregate(
+        total_due=Coalesce(Sum(in_sek), Value(ZERO), output_field=DecimalField()),
+        total_overdue=Coalesce(Sum(in_sek, filter=Q(due_date__lt=today)), Value(ZERO), output_field=DecimalField()),
+        level=Coalesce(Max("dunning_level"), Value(0)),
+    )
+    on_account = Payment.objects.filter(organization_id=organization_id).aggregate(
+        left=Coalesce(
+            Sum(
+                ExpressionWrapper(
+                    (F("amount") - F("amount_allocated")) * F("exchange_rate"),
+                    output_field=DecimalField(max_digits=20, decimal_places=8),
+                )
+            ),
+            Value(ZERO),
+            output_field=DecimalField(),
+        )
+    )["left"]
+    return CustomerBalance(
+        due=invoicing.round_money(totals["total_due"]),
+        overdue=invoicing.round_money(totals["total_overdue"]),
+        on_account=invoicing.round_money(on_account),
+        open_invoices=list(open_.filter(due__gt=0).order_by("due_date", "pk")[:limit]),
+        dunning_level=totals["level"],
     )

@@ -4,8 +4,10 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.finance import selectors as finance_selectors
 from core.parties.models import Organization
 from core.parties.selectors import organization_people
 from frontoffice.crm import selectors as crm_selectors
@@ -75,6 +77,10 @@ def customer_header(*, user, organization: Organization) -> dict[str, Any]:
         header["credit_hold"] = sales_selectors.credit_hold_for(organization_id=organization.pk)
     if user.has_perm("service.view_ticket"):
         header["tickets"] = service_selectors.customer_ticket_summary(organization_id=organization.pk)
-    # Balance due (finance) and contracts (legal) join here as those apps arrive.
-    header["pending_slots"] = [_("Balance due"), _("Contracts")]
+    if user.has_perm("finance.view_invoice"):
+        header["balance"] = finance_selectors.customer_balance(
+            organization_id=organization.pk, today=timezone.localdate()
+        )
+    # Contracts (legal) join here when that app arrives.
+    header["pending_slots"] = [_("Contracts")]
     return header

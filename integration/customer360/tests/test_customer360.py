@@ -244,3 +244,52 @@ def test_tickets_without_a_customer_stay_off_every_timeline():
     _deliver_all()
     assert not TimelineEntry.objects.exists()
     assert set(Delivery.objects.values_list("status", flat=True)) == {"done"}
+
+
+def test_finance_sees_the_balance_due_and_sales_does_not(client, make_staff, monkeypatch):
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from backoffice.finance import services as finance
+    from backoffice.finance.models import FiscalYear
+    from integration.bus import services as bus
+
+    monkeypatch.setattr(bus, "_request_relay", lambda: None)
+    monkeypatch.setattr(bus, "enqueue_deliveries", lambda ids, countdown=0: None)
+    today = date.today()
+    FiscalYear.objects.get_or_create(
+        name=str(today.year), defaults={"start": date(today.year, 1, 1), "end": date(today.year, 12, 31)}
+    )
+    organization = OrganizationFactory()
+
+    def issued(day):
+        invoice = finance.invoice_create(
+            actor=None,
+            organization=organization,
+            payment_terms_days=10,
+            lines=[
+                finance.InvoiceLineInput(
+                    description="Tält", quantity=Decimal(1), unit_price=Decimal("1000.00"), tax_rate=Decimal(25)
+                )
+            ],
+        )
+        return finance.invoice_issue(actor=None, invoice=invoice, invoice_date=day)
+
+    old, new = issued(max(today - timedelta(days=20), date(today.year, 1, 1))), issued(today)
+    finance.payment_register(
+        actor=None,
+        organization=organization,
+        date=today,
+        amount=Decimal("300.00"),
+        currency="SEK",
+        allocations=[finance.Allocation(invoice=new, amount=Decimal("250.00"))],
+    )
+    url = reverse("customer360:customer", args=[organization.pk])
+    client.force_login(make_staff("Finance"))
+    html = client.get(url).content.decode()
+    assert 'id="customer-balance"' in html and old.number in html and new.number in html
+    balance = client.get(url).context["balance"]
+    overdue = Decimal("1250.00") if old.due_date < today else Decimal("0.00")
+    assert (balance.due, balance.overdue, balance.on_account) == (Decimal("2250.00"), overdue, Decimal("50.00"))
+    client.force_login(make_staff("Sales"))
+    assert 'id="customer-balance"' not in client.get(url).content.decode()
