@@ -334,6 +334,9 @@ SPECTACULAR_SETTINGS = {
         "StockMoveKindEnum": "backoffice.logistics.models.StockMove.Kind",
         "AdjustmentKindEnum": "backoffice.logistics.api.ADJUSTMENT_KINDS",
         "DeliveryOrderStateEnum": "backoffice.logistics.models.DeliveryOrder.State",
+        "PurchaseOrderStateEnum": "backoffice.logistics.models.PurchaseOrder.State",
+        "ProductionOrderStateEnum": "backoffice.logistics.models.ProductionOrder.State",
+        "ReturnOrderStateEnum": "backoffice.logistics.models.ReturnOrder.State",
     },
 }
 
