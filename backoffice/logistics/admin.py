@@ -234,3 +234,6 @@ class StockCountAdmin(AuditHistoryMixin, ReadOnlyAdmin):
 class StockCountLineAdmin(ReadOnlyAdmin):
     list_display = ["count", "product", "lot", "expected", "counted"]
     list_select_related = ["count__location__warehouse", "product", "lot"]
+
+
+from backoffice.logistics import purchase_admin  # noqa: E402, F401 - purchasing, production and returns

@@ -654,3 +654,47 @@ def test_return_list_keeps_its_query_count(client_for, logistics):
         response = client.get(RETURNS)
     assert len(many) == len(few) and len(response.context["rows"]) == 25
     assert client.get(RETURNS + "?state=received").context["rows"] == []
+
+
+# --- admin --------------------------------------------------------------------------------------------------------
+
+
+def test_the_admin_shows_every_model_read_only_but_reorder_rules_and_cancels_through_the_service(
+    client, admin_user, supplier
+):
+    from django.apps import apps
+    from django.contrib import admin
+
+    part, thing = ProductFactory(), ProductFactory()
+    receive(part, "5")
+    with_bom(thing, (part, "1"))
+    production = production_services.production_create(actor=None, product=thing, quantity=Decimal(1), location=stock())
+    order = ordered(supplier, (part, "3", "10"))
+    purchase_services.purchase_receive(
+        actor=None, order=order, lines=[purchase_services.ReceiveLineInput(order_line=order.lines.get(), quantity=1)]
+    )
+    draft = ordered(supplier, (part, "1", "1"), confirm=False)
+    names = (
+        "purchaseorder purchaseorderline goodsreceipt goodsreceiptline reorderrule billofmaterials bomline "
+        "productionorder productioncomponent componentreservation returnorder returnline"
+    )
+    models = [apps.get_model("logistics", name) for name in names.split()]
+    assert all(admin.site.is_registered(model) for model in models)
+    client.force_login(admin_user)
+    for model in models:
+        assert client.get(reverse(f"admin:logistics_{model._meta.model_name}_changelist")).status_code == 200
+    assert client.get(reverse("admin:logistics_purchaseorder_change", args=[order.pk])).status_code == 200
+    assert client.get(reverse("admin:logistics_productionorder_change", args=[production.pk])).status_code == 200
+    for name in ("purchaseorder", "goodsreceipt", "billofmaterials", "productionorder", "returnorder"):
+        assert client.get(reverse(f"admin:logistics_{name}_add")).status_code == 403
+    assert client.get(reverse("admin:logistics_reorderrule_add")).status_code == 200
+    url = reverse("admin:logistics_purchaseorder_changelist")
+    response = client.post(url, {"action": "cancel_orders", "_selected_action": [order.pk, draft.pk]}, follow=True)
+    assert "Purchase orders cancelled: 1." in response.text and "that cannot be done now" in response.text
+    draft.refresh_from_db()
+    order.refresh_from_db()
+    assert (draft.state, order.state) == ("cancelled", "partly")
+    url = reverse("admin:logistics_productionorder_changelist")
+    client.post(url, {"action": "cancel_orders", "_selected_action": [production.pk]})
+    production.refresh_from_db()
+    assert production.state == "cancelled"
