@@ -35,9 +35,39 @@ class LogisticsConfig(AppConfig):
             NavItem(_("Stock counts"), "logistics:count-list", "clipboard-check", "back", counts, order=33),
             NavItem(_("Serial numbers"), "logistics:serial-lookup", "upc-scan", "back", "logistics.view_lot", order=34),
             NavItem(_("Warehouses"), "logistics:warehouse-list", "building", "back", warehouses, order=35),
+            NavItem(
+                _("Purchasing"),
+                "logistics:purchase-list",
+                "cart",
+                "back",
+                "logistics.view_purchaseorder",
+                order=36,
+                match="/app/logistics/purchases/",
+            ),
+            NavItem(
+                _("Production"),
+                "logistics:production-list",
+                "gear",
+                "back",
+                "logistics.view_productionorder",
+                order=37,
+                match="/app/logistics/production/",
+            ),
+            NavItem(
+                _("Returns"),
+                "logistics:return-list",
+                "arrow-return-left",
+                "back",
+                "logistics.view_returnorder",
+                order=38,
+            ),
         )
 
         from backoffice.logistics.demo import seed
         from core import demo
 
         demo.register("logistics", seed)
+
+        from backoffice.logistics import purchase_demo
+
+        demo.register("logistics-purchasing", purchase_demo.seed)

@@ -698,3 +698,41 @@ def test_the_admin_shows_every_model_read_only_but_reorder_rules_and_cancels_thr
     client.post(url, {"action": "cancel_orders", "_selected_action": [production.pk]})
     production.refresh_from_db()
     assert production.state == "cancelled"
+
+
+# --- demo ---------------------------------------------------------------------------------------------------------
+
+
+def test_the_demo_seeds_purchasing_production_and_a_return_once(admin_user):
+    from backoffice.logistics import purchase_demo
+    from core.parties.models import Organization
+
+    for sku in ("BAG-60L", "STOVE-GAS", "SLEEP-3S", "COFFEE-1KG", "TENT-2P"):
+        ProductFactory(sku=sku)
+    receive(product_by("COFFEE-1KG"), "10", "84")
+    OrganizationFactory(name="Kund AB", roles=["customer"])
+    summary = purchase_demo.seed(admin_user)
+    supplier = Organization.objects.get(name=purchase_demo.SUPPLIER_NAME)
+    assert supplier.email == purchase_demo.SUPPLIER_EMAIL
+    order = PurchaseOrder.objects.get(supplier=supplier)
+    assert order.state == "partly"
+    assert [(line.product.sku, line.quantity, line.received) for line in order.lines.all()] == [
+        ("SLEEP-3S", Decimal(10), Decimal(6)),
+        ("COFFEE-1KG", Decimal(20), Decimal(0)),
+    ]
+    assert sorted(ReorderRule.objects.values_list("product__sku", flat=True)) == ["BAG-60L", "STOVE-GAS"]
+    production = ProductionOrder.objects.get()
+    assert (production.product.sku, production.state, production.unit_cost) == ("KIT-CAMP", "done", Decimal("1460"))
+    assert BillOfMaterials.objects.get().lines.count() == 2
+    rma = ReturnOrder.objects.get()
+    assert (rma.state, rma.organization.name) == ("received", "Kund AB")
+    assert on_hand(product_by("COFFEE-1KG")) == Decimal(11)
+    assert summary.startswith(f"supplier {purchase_demo.SUPPLIER_NAME}, 2 reorder rules, {order} partly received")
+    assert purchase_demo.seed(admin_user) == summary
+    assert (PurchaseOrder.objects.count(), ProductionOrder.objects.count(), ReturnOrder.objects.count()) == (1, 1, 1)
+
+
+def product_by(sku: str):
+    from core.catalog.models import Product
+
+    return Product.objects.get(sku=sku)
