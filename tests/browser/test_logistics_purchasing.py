@@ -93,3 +93,61 @@ def test_logistics_buys_receives_part_and_makes_a_kit(page, live_server, make_st
     assert (production.state, production.unit_cost) == ("done", Decimal("700.0000"))
     assert StockQuant.objects.get(product=kit, location=stock()).quantity == Decimal(2)
     assert StockQuant.objects.get(product=tent, location=stock()).quantity == Decimal(4)
+
+
+def test_every_purchasing_production_and_return_page_fits_the_screen(page, live_server, make_staff, password):
+    """Each page opens for Logistics and nothing is wider than the screen (tables scroll inside their card)."""
+    from backoffice.logistics import purchase_services, return_services
+    from backoffice.logistics.models import ReorderRule, Warehouse
+
+    tent = ProductFactory(sku="TENT-2P", name="Tält Fjäll 2 personer")
+    stove = ProductFactory(sku="STOVE-GAS", name="Gaskök")
+    kit = ProductFactory(sku="KIT-CAMP", name="Campingpaket")
+    bom = production_services.bom_create(actor=None, product=kit, components=[(tent, Decimal(1)), (stove, Decimal(1))])
+    services.stock_receive(actor=None, product=stove, quantity=Decimal(3), location=stock(), unit_cost=Decimal(300))
+    supplier = OrganizationFactory(name="Leverantören AB med ett ganska långt namn", email="order@leverantoren.example")
+    customer = OrganizationFactory(name="Fjällbo AB")
+    main = Warehouse.objects.get(code="WH")
+    order = purchase_services.purchase_create(
+        actor=None,
+        supplier=supplier,
+        warehouse=main,
+        lines=[purchase_services.PurchaseLineInput(product=tent, quantity=Decimal(10), unit_price=Decimal(400))],
+    )
+    order = purchase_services.purchase_confirm(actor=None, order=order, supplier_reference="OC-7")
+    ReorderRule.objects.create(
+        product=stove, warehouse=main, minimum=Decimal(5), maximum=Decimal(20), supplier=supplier
+    )
+    production = production_services.production_create(actor=None, product=kit, quantity=Decimal(2), location=stock())
+    rma = return_services.return_create(
+        actor=None,
+        organization=customer,
+        reason="Fel storlek",
+        ticket_reference="T-1234",
+        lines=[return_services.ReturnLineInput(product=stove, quantity=Decimal(1))],
+    )
+    logistics = make_staff("Logistics")
+    sign_in(page, live_server, logistics.email, password)
+    page.wait_for_url(f"{live_server.url}/app/")
+    pages = {
+        "purchases": "/app/logistics/purchases/",
+        "purchase-new": "/app/logistics/purchases/new/",
+        "purchase": f"/app/logistics/purchases/{order.pk}/",
+        "reorder": "/app/logistics/purchases/reorder/",
+        "reorder-new": "/app/logistics/purchases/reorder/new/",
+        "production": "/app/logistics/production/",
+        "production-new": "/app/logistics/production/new/",
+        "production-order": f"/app/logistics/production/{production.pk}/",
+        "boms": "/app/logistics/production/boms/",
+        "bom-new": "/app/logistics/production/boms/new/",
+        "bom": f"/app/logistics/production/boms/{bom.pk}/",
+        "returns": "/app/logistics/returns/",
+        "return-new": f"/app/logistics/returns/new/?ticket=5&ticket_reference=T-1234&organization={customer.pk}",
+        "return": f"/app/logistics/returns/{rma.pk}/",
+    }
+    for name, path in pages.items():
+        response = page.goto(f"{live_server.url}{path}")
+        assert response.status == 200, path
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1, f"{path} is {overflow}px wider than the screen"
+        screenshot(page, f"logistics-{name}")
