@@ -17,6 +17,7 @@ from backoffice.logistics.models import (
     ReorderRule,
     ReturnLine,
     ReturnOrder,
+    StockProduct,
     Warehouse,
 )
 from core.catalog.models import Product
@@ -176,6 +177,12 @@ class PurchaseReceiveForm(forms.Form):
         self.order = order
         self.open_lines = [line for line in lines if line.open_quantity > 0]
         self.fields["location"].queryset = selectors.internal_locations(warehouse=order.warehouse)
+        self.tracked = set(
+            StockProduct.objects.filter(
+                product_id__in=[line.product_id for line in self.open_lines],
+                tracking__in=[StockProduct.Tracking.LOT, StockProduct.Tracking.SERIAL],
+            ).values_list("product_id", flat=True)
+        )
         self.line_fields: list[dict[str, Any]] = []
         for line in self.open_lines:
             prefix = f"line_{line.pk}"
@@ -208,6 +215,11 @@ class PurchaseReceiveForm(forms.Form):
             quantity = data.get(f"line_{line.pk}_quantity")
             if quantity:
                 wanted += 1
+                if line.product_id in self.tracked and not (data.get(f"line_{line.pk}_lot") or "").strip():
+                    self.add_error(
+                        f"line_{line.pk}_lot",
+                        _("%(sku)s is tracked: give its lot or serial number.") % {"sku": line.product.sku},
+                    )
                 if quantity > line.open_quantity:
                     self.add_error(
                         f"line_{line.pk}_quantity",

@@ -21,6 +21,7 @@ from backoffice.logistics.models import (
     ReorderRule,
     ReturnOrder,
     StockMove,
+    StockProduct,
     StockQuant,
     Warehouse,
 )
@@ -278,6 +279,30 @@ def test_a_bad_receipt_shows_its_errors_and_changes_nothing(client_for, logistic
         0,
         Decimal(0),
     )
+
+
+def test_a_tracked_product_is_received_with_its_serial_number(client_for, logistics, supplier):
+    gps = ProductFactory(sku="GPS-60")
+    StockProduct.objects.create(product=gps, tracking="serial")
+    order = ordered(supplier, (gps, "2", "1000"))
+    line = order.lines.get()
+    client = client_for(logistics)
+    url = reverse("logistics:purchase-receive", args=[order.pk])
+    response = client.post(url, {f"line_{line.pk}_quantity": "1", "location": stock().pk})
+    assert response.context["receive_form"].errors[f"line_{line.pk}_lot"] == [
+        "GPS-60 is tracked: give its lot or serial number."
+    ]
+    assert GoodsReceipt.objects.count() == 0
+    client.post(url, {f"line_{line.pk}_quantity": "1", f"line_{line.pk}_lot": "SN-1", "location": stock().pk})
+    assert [quant.lot.code for quant in StockQuant.objects.filter(product=gps)] == ["SN-1"]
+    # The same serial number again: the service refuses it, shown at the top, nothing changes.
+    response = client.post(
+        url, {f"line_{line.pk}_quantity": "1", f"line_{line.pk}_lot": "SN-1", "location": stock().pk}
+    )
+    assert response.status_code == 400
+    assert response.context["receive_form"].non_field_errors() == ["Serial number SN-1 is already in stock."]
+    line.refresh_from_db()
+    assert line.received == Decimal(1)
 
 
 def test_a_request_can_be_cancelled_but_not_received(client_for, logistics, supplier):
