@@ -170,7 +170,9 @@ class Books:
         "id, journal_id, number, date, description, reference, state, created_at, posted_at, previous_hash, hash, "
         "chain_position, created_by_id, posted_by_id, reversal_of_id"
     )
-    LINE_COLUMNS = "id, entry_id, account_id, debit, credit, partner_id, description, currency, amount_currency"
+    LINE_COLUMNS = (
+        "id, entry_id, account_id, debit, credit, partner_id, description, currency, amount_currency, posted_on"
+    )
 
     def __init__(self, cursor, journals: dict[str, int], accounts: dict[str, int]) -> None:
         self.journals, self.accounts = journals, accounts
@@ -219,7 +221,9 @@ class Books:
             line_id = self.new_id("finance_journalline")
             account_id = self.accounts[code]
             parts.append(f"{account_id}|{money(debit)}|{money(credit)}|{partner or ''}|{text}||")
-            line_rows.append((line_id, entry_id, account_id, money(debit), money(credit), partner, text, "", None))
+            line_rows.append(
+                (line_id, entry_id, account_id, money(debit), money(credit), partner, text, "", None, day.isoformat())
+            )
         digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
         if not self.first_hash_checked:
             self._check_hash(journal, number, day, description, reference, line_rows, previous_hash, digest)

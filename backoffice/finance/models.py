@@ -208,12 +208,28 @@ class JournalLine(models.Model):
     amount_currency = models.DecimalField(
         _("amount in currency"), max_digits=16, decimal_places=2, null=True, blank=True
     )
+    # The entry's date, set when it is posted (empty on drafts): the reports sum lines by date without reading
+    # the entries, and a draft's lines are never counted. `verify_ledger` checks it agrees with the entry.
+    posted_on = models.DateField(_("posted on"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("journal line")
         verbose_name_plural = _("journal lines")
         ordering = ["pk"]
-        indexes = [models.Index(fields=["account", "entry"], name="finance_line_account_idx")]
+        indexes = [
+            models.Index(fields=["account", "entry"], name="finance_line_account_idx"),
+            models.Index(
+                fields=["posted_on"],
+                include=["account", "debit", "credit"],
+                condition=Q(posted_on__isnull=False),
+                name="finance_line_posted_idx",
+            ),
+            models.Index(
+                fields=["account", "posted_on"],
+                condition=Q(posted_on__isnull=False),
+                name="finance_line_account_day_idx",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(debit__gte=0, credit__gte=0), name="finance_line_not_negative"),
             models.CheckConstraint(
@@ -355,6 +371,14 @@ class Invoice(models.Model):
         indexes = [
             models.Index(fields=["organization", "-invoice_date"], name="finance_invoice_customer_idx"),
             models.Index(fields=["state", "due_date"], name="finance_invoice_due_idx"),
+            # The invoice list's order, so a page of a million invoices reads a page of the index.
+            models.Index(F("invoice_date").desc(nulls_first=True), F("id").desc(), name="finance_invoice_list_idx"),
+            # What can still be owed: aged receivables, balances and dunning read only these.
+            models.Index(
+                fields=["organization", "due_date"],
+                condition=Q(state="issued", kind="invoice"),
+                name="finance_invoice_open_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["number"], condition=~Q(number=""), name="finance_invoice_number_unique"),
@@ -588,7 +612,10 @@ class Payment(models.Model):
         verbose_name_plural = _("payments")
         ordering = ["-date", "-pk"]
         permissions = [("register_payment", _("Can register, import and match payments"))]
-        indexes = [models.Index(fields=["organization", "-date"], name="finance_payment_customer_idx")]
+        indexes = [
+            models.Index(fields=["organization", "-date"], name="finance_payment_customer_idx"),
+            models.Index(F("date").desc(), F("id").desc(), name="finance_payment_list_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="finance_payment_amount_positive"),
             models.CheckConstraint(condition=Q(exchange_rate__gt=0), name="finance_payment_rate_positive"),

@@ -28,7 +28,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Round
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.finance.models import ZERO, Account, Invoice, JournalEntry, JournalLine, SupplierBill
+from backoffice.finance.models import ZERO, Account, Invoice, JournalLine, SupplierBill
 from core.parties.models import Organization
 
 MONEY = DecimalField(max_digits=18, decimal_places=2)
@@ -40,11 +40,11 @@ def _money_sum(expression, *, filter: Q | None = None) -> Coalesce:
 
 
 def _posted_lines(*, date_from: date | None = None, date_to: date | None = None) -> QuerySet[JournalLine]:
-    lines = JournalLine.objects.filter(entry__state=JournalEntry.State.POSTED)
+    lines = JournalLine.objects.filter(posted_on__isnull=False)
     if date_from:
-        lines = lines.filter(entry__date__gte=date_from)
+        lines = lines.filter(posted_on__gte=date_from)
     if date_to:
-        lines = lines.filter(entry__date__lte=date_to)
+        lines = lines.filter(posted_on__lte=date_to)
     return lines
 
 
@@ -391,16 +391,14 @@ class CustomerStatement:
 def customer_statement(*, organization: Organization, date_from: date, date_to: date) -> CustomerStatement:
     """The opening balance and the period's totals in one aggregate; the lines with their running balance (a SQL
     window over the period, plus the opening balance) in another."""
-    lines = JournalLine.objects.filter(
-        entry__state=JournalEntry.State.POSTED, account__code=RECEIVABLES_ACCOUNT, partner=organization
-    )
-    period = Q(entry__date__gte=date_from, entry__date__lte=date_to)
+    lines = JournalLine.objects.filter(posted_on__isnull=False, account__code=RECEIVABLES_ACCOUNT, partner=organization)
+    period = Q(posted_on__gte=date_from, posted_on__lte=date_to)
     sums = lines.aggregate(
-        opening=_money_sum(F("debit") - F("credit"), filter=Q(entry__date__lt=date_from)),
+        opening=_money_sum(F("debit") - F("credit"), filter=Q(posted_on__lt=date_from)),
         debit=_money_sum("debit", filter=period),
         credit=_money_sum("credit", filter=period),
     )
-    order = [F("entry__date").asc(), F("entry_id").asc(), F("pk").asc()]
+    order = [F("posted_on").asc(), F("entry_id").asc(), F("pk").asc()]
     period_lines = list(
         lines.filter(period)
         .select_related("entry", "entry__journal")

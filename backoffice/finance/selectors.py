@@ -66,11 +66,11 @@ def entry_detail(*, pk: int) -> JournalEntry:
 
 def trial_balance(*, date_to: date | None = None, date_from: date | None = None) -> list[dict]:
     """Debit, credit and balance per account over posted entries in the period: one grouped query."""
-    lines = JournalLine.objects.filter(entry__state=JournalEntry.State.POSTED)
+    lines = JournalLine.objects.filter(posted_on__isnull=False)
     if date_from:
-        lines = lines.filter(entry__date__gte=date_from)
+        lines = lines.filter(posted_on__gte=date_from)
     if date_to:
-        lines = lines.filter(entry__date__lte=date_to)
+        lines = lines.filter(posted_on__lte=date_to)
     rows = (
         lines.values("account_id", "account__code", "account__name", "account__kind")
         .annotate(debit=Sum("debit"), credit=Sum("credit"), lines=Count("pk"))
@@ -113,6 +113,8 @@ def verify_ledger() -> list[LedgerProblem]:
                 problem = "its previous hash is not the hash of the entry before it"
             elif entry_hash(entry, lines, previous_hash) != entry.hash:
                 problem = "its content does not match its hash (changed after posting)"
+            elif any(line.posted_on != entry.date for line in lines):
+                problem = "a line's posted date is not the entry's date (the reports would count it elsewhere)"
             if problem:
                 problems.append(LedgerProblem(journal=journal.code, entry=entry.number, problem=problem))
                 break
@@ -131,9 +133,9 @@ MONEY = DecimalField(max_digits=18, decimal_places=2)
 
 
 def _posted_up_to(date_to: date | None, prefix: str = "") -> Q:
-    condition = Q(**{f"{prefix}entry__state": JournalEntry.State.POSTED})
+    condition = Q(**{f"{prefix}posted_on__isnull": False})
     if date_to:
-        condition &= Q(**{f"{prefix}entry__date__lte": date_to})
+        condition &= Q(**{f"{prefix}posted_on__lte": date_to})
     return condition
 
 
@@ -226,21 +228,21 @@ class AccountLedger:
 
 def account_ledger(*, account: Account, date_from: date | None = None, date_to: date | None = None) -> AccountLedger:
     """The opening balance and the period's totals in one aggregate; the lines as a queryset to page through."""
-    lines = JournalLine.objects.filter(account=account, entry__state=JournalEntry.State.POSTED)
+    lines = JournalLine.objects.filter(account=account, posted_on__isnull=False)
     period = Q()
     if date_from:
-        period &= Q(entry__date__gte=date_from)
+        period &= Q(posted_on__gte=date_from)
     if date_to:
-        period &= Q(entry__date__lte=date_to)
+        period &= Q(posted_on__lte=date_to)
     sums = {
         "period_debit": Coalesce(Sum("debit", filter=period), Value(ZERO), output_field=MONEY),
         "period_credit": Coalesce(Sum("credit", filter=period), Value(ZERO), output_field=MONEY),
     }
     if date_from:
-        before = Q(entry__date__lt=date_from)
+        before = Q(posted_on__lt=date_from)
         sums["opening"] = Coalesce(Sum(F("debit") - F("credit"), filter=before), Value(ZERO), output_field=MONEY)
     totals = {"opening": ZERO, **lines.aggregate(**sums)}
-    order = [F("entry__date").asc(), F("entry_id").asc(), F("pk").asc()]
+    order = [F("posted_on").asc(), F("entry_id").asc(), F("pk").asc()]
     period_lines = (
         lines.filter(period)
         .select_related("entry__journal", "partner")

@@ -182,11 +182,8 @@ def entry_post(*, actor: User | None, entry: JournalEntry) -> JournalEntry:
     entry = JournalEntry.objects.select_for_update().select_related("journal").get(pk=entry.pk)
     if entry.is_posted:
         raise ServiceError(_("Entry %(number)s is already posted.") % {"number": entry.number})
-    lines = list(entry.lines.all())
-    _clean_lines(
-        Line(account=line.account, debit=line.debit, credit=line.credit)
-        for line in entry.lines.select_related("account")
-    )
+    lines = list(entry.lines.select_related("account"))
+    _clean_lines(Line(account=line.account, debit=line.debit, credit=line.credit) for line in lines)
     _check_date(entry.date)
     last = (
         JournalEntry.objects.filter(journal=journal, chain_position__isnull=False)
@@ -198,6 +195,7 @@ def entry_post(*, actor: User | None, entry: JournalEntry) -> JournalEntry:
     entry.chain_position = (last["chain_position"] + 1) if last else 1
     entry.previous_hash = last["hash"] if last else ""
     entry.hash = entry_hash(entry, lines, entry.previous_hash)
+    entry.lines.update(posted_on=entry.date)  # still a draft: the lines may change, then never again
     entry.state = JournalEntry.State.POSTED
     entry.posted_at = timezone.now()
     entry.posted_by = actor if actor and actor.is_authenticated else None

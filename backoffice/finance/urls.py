@@ -2,11 +2,7 @@
 
 from django.urls import path
 
-from backoffice.finance import dunning_views
-from backoffice.finance import bill_views
-from backoffice.finance import views
-from backoffice.finance import report_views
-from backoffice.finance import payment_views
+from backoffice.finance import bill_views, dunning_views, payment_views, report_views, views
 
 app_name = "finance"
 
@@ -60,9 +56,7 @@ urlpatterns = [
     path("reports/aged-receivables/", report_views.aged_receivables, name="report-aged-receivables"),
     path("reports/aged-payables/", report_views.aged_payables, name="report-aged-payables"),
     path("reports/vat/", report_views.vat_report, name="report-vat"),
-    path(
-        "reports/customer-statement/", report_views.customer_statement_pick, name="report-customer-statement-pick"
-    ),
+    path("reports/customer-statement/", report_views.customer_statement_pick, name="report-customer-statement-pick"),
     path(
         "reports/customer-statement/<int:organization_id>/",
         report_views.customer_statement,

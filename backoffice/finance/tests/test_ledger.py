@@ -129,6 +129,22 @@ def test_a_forged_row_breaks_the_chain_and_verify_ledger_says_where(capsys):
     assert exit_error.value.returncode == 1 and first.number in errors.getvalue()
 
 
+def test_posted_lines_carry_their_entrys_date_and_a_moved_one_is_found():
+    entry = services.entry_record(actor=None, journal=journal(), date=DAY, description="One", lines=sale())
+    assert set(entry.lines.values_list("posted_on", flat=True)) == {DAY}
+    draft = services.entry_create(actor=None, journal=journal(), date=DAY, description="Draft", lines=sale())
+    assert set(draft.lines.values_list("posted_on", flat=True)) == {None}  # a draft counts in no report
+    with connection.cursor() as cursor:  # moving a line to another period, with the guard switched off
+        cursor.execute("SET session_replication_role = replica")
+        cursor.execute("UPDATE finance_journalline SET posted_on = posted_on - 40 WHERE entry_id = %s", [entry.pk])
+        cursor.execute("SET session_replication_role = origin")
+    [problem] = selectors.verify_ledger()
+    assert (problem.entry, problem.problem) == (
+        entry.number,
+        "a line's posted date is not the entry's date (the reports would count it elsewhere)",
+    )
+
+
 def test_reversal_is_a_new_posted_entry_that_cancels_the_first():
     entry = services.entry_record(actor=None, journal=journal(), date=DAY, description="Oops", lines=sale())
     reversal = services.entry_reverse(actor=None, entry=entry, date=DAY, reason="wrong customer")
