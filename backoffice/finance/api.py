@@ -555,7 +555,9 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def get_object(self) -> Invoice:
         try:
-            invoice = selectors.invoice_detail(pk=int(self.kwargs[self.lookup_field]))
+            pk = int(self.kwargs[self.lookup_field])
+            # An action reads the invoice again under its lock; only the answer needs the lines.
+            invoice = selectors.invoice_detail(pk=pk) if self.action == "retrieve" else Invoice.objects.get(pk=pk)
         except (ValueError, Invoice.DoesNotExist):
             raise Http404 from None
         self.check_object_permissions(self.request, invoice)

@@ -290,9 +290,10 @@ def base_currency() -> str:
     return LedgerSettings.objects.filter(pk=1).values_list("base_currency", flat=True).first() or "SEK"
 
 
-def exchange_rate_for(*, currency: str, day: date) -> Decimal:
-    """SEK per unit of `currency` on `day`: the latest rate on or before it; ServiceError when there is none."""
-    if currency == base_currency():
+def exchange_rate_for(*, currency: str, day: date, base: str | None = None) -> Decimal:
+    """SEK per unit of `currency` on `day`: the latest rate on or before it; ServiceError when there is none.
+    (`base` saves the settings' read when the caller has it.)"""
+    if currency == (base or base_currency()):
         return Decimal(1)
     row = ExchangeRate.objects.filter(currency_id=currency, date__lte=day).order_by("-date").first()
     if row is None or (day - row.date).days > RATE_MAX_AGE_DAYS:
