@@ -67,4 +67,3 @@ class BankStatementLineAdmin(ReadOnlyAdmin):
     list_filter = ["state", "currency"]
     search_fields = ["reference", "counterparty", "bank_reference"]
     list_select_related = ["statement"]
-
