@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db.models import (
     Case,
     CharField,
+    Count,
     DecimalField,
     ExpressionWrapper,
     F,
@@ -46,6 +47,20 @@ def _posted_lines(*, date_from: date | None = None, date_to: date | None = None)
     if date_to:
         lines = lines.filter(posted_on__lte=date_to)
     return lines
+
+
+def account_sums(lines: QuerySet[JournalLine]) -> dict[int, tuple[Decimal, Decimal, int]]:
+    """(debit, credit, line count) per account: one scan of the lines grouped by account id only, so a million
+    lines are summed without joining each one to its account (the ~100 accounts are read apart)."""
+    rows = lines.values("account_id").annotate(debit=Sum("debit"), credit=Sum("credit"), lines=Count("pk")).order_by()
+    return {row["account_id"]: (row["debit"], row["credit"], row["lines"]) for row in rows}
+
+
+def _section_key(code: str) -> str:
+    for key, _label, digits in PROFIT_AND_LOSS_SECTIONS:
+        if code[:1] in digits:
+            return key
+    return "other"
 
 
 # --- profit and loss ----------------------------------------------------------------------------------------------
@@ -97,24 +112,30 @@ class ProfitAndLoss:
 
 
 def profit_and_loss(*, date_from: date, date_to: date) -> ProfitAndLoss:
-    """The period's income and expense accounts with their net amounts, section totals and the result: two grouped
-    queries (the accounts, and all section totals in one conditional aggregate)."""
-    lines = _posted_lines(date_from=date_from, date_to=date_to).filter(
-        account__kind__in=[Account.Kind.INCOME, Account.Kind.EXPENSE]
+    """The period's income and expense accounts with their net amounts, section totals and the result: the lines
+    summed per account in SQL (one scan), the few accounts read apart and grouped into sections."""
+    accounts = list(Account.objects.filter(kind__in=[Account.Kind.INCOME, Account.Kind.EXPENSE]).order_by("code"))
+    sums = account_sums(
+        _posted_lines(date_from=date_from, date_to=date_to).filter(account_id__in=[account.pk for account in accounts])
     )
-    effect = F("credit") - F("debit")
-    rows = list(
-        lines.annotate(section=_section_of_code())
-        .values("section", "account_id", "account__code", "account__name", "account__kind")
-        .annotate(amount=_money_sum(effect))
-        .order_by("account__code")
-    )
-    section_of = _section_of_code()
-    totals = lines.annotate(section=section_of).aggregate(
-        **{key: _money_sum(effect, filter=Q(section=key)) for key, _label, _digits in PROFIT_AND_LOSS_SECTIONS},
-        operating_result=_money_sum(effect, filter=Q(section__in=OPERATING_SECTIONS)),
-        result=_money_sum(effect),
-    )
+    rows = [
+        {
+            "section": _section_key(account.code),
+            "account_id": account.pk,
+            "account__code": account.code,
+            "account__name": account.name,
+            "account__kind": account.kind,
+            "amount": sums[account.pk][1] - sums[account.pk][0],  # credit minus debit: its effect on the result
+        }
+        for account in accounts
+        if account.pk in sums
+    ]
+    totals = {
+        key: sum((row["amount"] for row in rows if row["section"] == key), ZERO)
+        for key, _l, _d in PROFIT_AND_LOSS_SECTIONS
+    }
+    totals["operating_result"] = sum((totals[key] for key in OPERATING_SECTIONS), ZERO)
+    totals["result"] = sum((row["amount"] for row in rows), ZERO)
     sections = [
         ReportSection(key=key, label=str(label), rows=[row for row in rows if row["section"] == key], total=totals[key])
         for key, label, _digits in PROFIT_AND_LOSS_SECTIONS
@@ -156,25 +177,30 @@ class BalanceSheet:
 
 
 def balance_sheet(*, day: date) -> BalanceSheet:
-    """One grouped query for the accounts' balances and one conditional aggregate for the totals. Assets are shown
-    as debit minus credit, equity and liabilities as credit minus debit."""
-    lines = _posted_lines(date_to=day)
-    debit_side = Q(account__kind=Account.Kind.ASSET)
-    signed = Case(When(debit_side, then=F("debit") - F("credit")), default=F("credit") - F("debit"), output_field=MONEY)
-    rows = list(
-        lines.filter(account__kind__in=[Account.Kind.ASSET, Account.Kind.EQUITY, Account.Kind.LIABILITY])
-        .values("account_id", "account__code", "account__name", "account__kind")
-        .annotate(amount=_money_sum(signed))
-        .exclude(amount=0)
-        .order_by("account__code")
-    )
-    effect = F("credit") - F("debit")
-    totals = lines.aggregate(
-        assets=_money_sum(F("debit") - F("credit"), filter=debit_side),
-        equity=_money_sum(effect, filter=Q(account__kind=Account.Kind.EQUITY)),
-        liabilities=_money_sum(effect, filter=Q(account__kind=Account.Kind.LIABILITY)),
-        result=_money_sum(effect, filter=Q(account__kind__in=[Account.Kind.INCOME, Account.Kind.EXPENSE])),
-    )
+    """The lines up to the day summed per account in SQL (one scan), the accounts read apart. Assets are shown as
+    debit minus credit, equity and liabilities as credit minus debit."""
+    accounts = list(Account.objects.order_by("code"))
+    sums = account_sums(_posted_lines(date_to=day))
+    rows, totals = [], {"assets": ZERO, "equity": ZERO, "liabilities": ZERO, "result": ZERO}
+    for account in accounts:
+        if account.pk not in sums:
+            continue
+        debit, credit, _count = sums[account.pk]
+        if account.kind in {Account.Kind.INCOME, Account.Kind.EXPENSE}:
+            totals["result"] += credit - debit
+            continue
+        amount = debit - credit if account.kind == Account.Kind.ASSET else credit - debit
+        totals[{"asset": "assets", "equity": "equity", "liability": "liabilities"}[account.kind]] += amount
+        if amount:
+            rows.append(
+                {
+                    "account_id": account.pk,
+                    "account__code": account.code,
+                    "account__name": account.name,
+                    "account__kind": account.kind,
+                    "amount": amount,
+                }
+            )
     return BalanceSheet(
         date=day,
         assets=[row for row in rows if row["account__kind"] == Account.Kind.ASSET],
