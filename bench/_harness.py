@@ -87,7 +87,13 @@ def queries_per_request(user, path: str) -> int:
 
 
 def wrk(
-    url: str, seconds: int, *, cookie: str = "", script: str = WRK_SCRIPT, arguments: tuple[str, ...] = ()
+    url: str,
+    seconds: int,
+    *,
+    cookie: str = "",
+    script: str = WRK_SCRIPT,
+    arguments: tuple[str, ...] = (),
+    headers: tuple[str, ...] = (),
 ) -> tuple[int, float, float, int, str]:
     """8 connections on 2 threads for `seconds`; returns requests, p50 ms, p95 ms, errors and wrk's whole output."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
@@ -95,6 +101,8 @@ def wrk(
     command = ["wrk", "-t2", "-c8", f"-d{seconds}s", "-s", file.name]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
+    for header in headers:
+        command += ["-H", header]
     command.append(url)
     if arguments:
         command += ["--", *arguments]

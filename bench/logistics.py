@@ -129,6 +129,7 @@ def seed() -> float | None:
             locations[code] = Location.objects.get_or_create(
                 warehouse=warehouse, code="STOCK", defaults={"name": "Stock", "kind": "internal"}
             )[0].pk
+        warehouse_of = dict(Location.objects.filter(pk__in=locations.values()).values_list("pk", "warehouse_id"))
         suppliers = Location.objects.get(warehouse__isnull=True, kind="supplier").pk
         customers = Location.objects.get(warehouse__isnull=True, kind="customer").pk
         cursor.execute("SELECT coalesce(max(id), 0) FROM catalog_product")
@@ -227,9 +228,9 @@ def seed() -> float | None:
         copy(
             cursor,
             "logistics_stockquant",
-            "product_id, location_id, lot_id, quantity, reserved",
+            "product_id, location_id, warehouse_id, lot_id, quantity, reserved",
             (
-                tsv(product, location, None, f"{quantity}.000", "0.000")
+                tsv(product, location, warehouse_of[location], None, f"{quantity}.000", "0.000")
                 for (product, location), quantity in quants.items()
             ),
         )

@@ -142,6 +142,11 @@ class StockQuant(models.Model):
 
     product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+")
     location = models.ForeignKey(Location, verbose_name=_("location"), on_delete=models.PROTECT, related_name="quants")
+    # The location's warehouse, copied when the row is made (locations never change warehouse): the stock overview
+    # groups by product and warehouse straight from an index, without joining a location per row.
+    warehouse = models.ForeignKey(
+        Warehouse, verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="+", editable=False
+    )
     lot = models.ForeignKey(
         Lot, verbose_name=_("lot"), null=True, blank=True, on_delete=models.PROTECT, related_name="quants"
     )
@@ -151,7 +156,13 @@ class StockQuant(models.Model):
     class Meta:
         verbose_name = _("stock quantity")
         verbose_name_plural = _("stock quantities")
-        indexes = [models.Index(fields=["location", "product"], name="logistics_quant_location_idx")]
+        indexes = [
+            models.Index(fields=["location", "product"], name="logistics_quant_location_idx"),
+            models.Index(
+                fields=["product", "warehouse"], include=["quantity", "reserved"], name="logistics_quant_overview_idx"
+            ),
+            models.Index(fields=["warehouse", "product"], name="logistics_quant_warehouse_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["product", "location", "lot"], nulls_distinct=False, name="logistics_quant_unique"

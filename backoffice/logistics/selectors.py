@@ -38,25 +38,23 @@ def internal_locations(*, warehouse: Warehouse | None = None) -> QuerySet[Locati
 def stock_overview(
     *, search: str = "", warehouse_id: int | None = None, low_only: bool = False, low_below: Decimal = Decimal(5)
 ) -> QuerySet:
-    """On hand, reserved and available per product and warehouse, one row each, summed in the database.
-    `low_only` keeps the rows whose available quantity is below `low_below` (the reorder rules of purchasing
-    will say per product later)."""
-    rows = StockQuant.objects.filter(location__kind=Location.Kind.INTERNAL)
+    """On hand, reserved and available per product and warehouse, one row each, summed in the database from the
+    stock rows' (product, warehouse) index: a page reads its own groups, not the whole table. `low_only` keeps the
+    rows whose available quantity is below `low_below` (the reorder rules of purchasing say per product)."""
+    rows = StockQuant.objects.all()
     if warehouse_id:
-        rows = rows.filter(location__warehouse_id=warehouse_id)
+        rows = rows.filter(warehouse_id=warehouse_id)
     search = (search or "").strip()
     if search:
         rows = rows.filter(Q(product__sku__istartswith=search) | Q(product__name__icontains=search))
     rows = (
-        rows.values(
-            "product_id", "product__sku", "product__name", "location__warehouse_id", "location__warehouse__code"
-        )
+        rows.values("product_id", "product__sku", "product__name", "warehouse_id", "warehouse__code")
         .annotate(
             on_hand=Sum("quantity"),
             reserved_total=Sum("reserved"),
             available=Sum(F("quantity") - F("reserved"), output_field=QUANTITY_FIELD),
         )
-        .order_by("product__sku", "location__warehouse__code")
+        .order_by("product__sku", "warehouse__code")
     )
     if low_only:
         rows = rows.filter(available__lt=low_below)

@@ -97,11 +97,11 @@ def _put(*, product_id: int, location_id: int, lot_id: int | None, quantity: Dec
     """Add stock to an internal location (the row is made on the first unit), returning the quant's id."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO logistics_stockquant (product_id, location_id, lot_id, quantity, reserved) "
-            "VALUES (%s, %s, %s, %s, 0) "
+            "INSERT INTO logistics_stockquant (product_id, location_id, warehouse_id, lot_id, quantity, reserved) "
+            "SELECT %s, id, warehouse_id, %s, %s, 0 FROM logistics_location WHERE id = %s "
             "ON CONFLICT (product_id, location_id, lot_id) "
             "DO UPDATE SET quantity = logistics_stockquant.quantity + EXCLUDED.quantity RETURNING id",
-            [product_id, location_id, lot_id, quantity],
+            [product_id, lot_id, quantity, location_id],
         )
         return cursor.fetchone()[0]
 

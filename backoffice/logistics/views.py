@@ -43,9 +43,9 @@ from core.lists import COUNT_LIMIT, ListPaginator, cleaned_filters, list_page
 
 LOW_BELOW = Decimal(5)
 STOCK_SORTS = {
-    "sku": ["product__sku", "location__warehouse__code"],
-    "available": ["available", "product__sku", "location__warehouse__code"],
-    "on_hand": ["on_hand", "product__sku", "location__warehouse__code"],
+    "sku": ["product__sku", "warehouse__code"],
+    "available": ["available", "product__sku", "warehouse__code"],
+    "on_hand": ["on_hand", "product__sku", "warehouse__code"],
 }
 DELIVERY_SORTS = {"number": ["number"], "created": ["created_at", "pk"], "order": ["order_number", "pk"]}
 
