@@ -303,6 +303,7 @@ class DeliveryOrder(models.Model):
             models.Index(fields=["state", "warehouse", "created_at"], name="logistics_dlv_board_idx"),
             models.Index(fields=["order_id"], name="logistics_dlv_order_idx"),
             models.Index(fields=["organization", "-created_at"], name="logistics_dlv_customer_idx"),
+            models.Index(F("created_at").desc(), F("id").desc(), name="logistics_dlv_newest_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, DecimalField, F, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from backoffice.logistics.models import (
@@ -90,10 +90,19 @@ def move_list(
 
 
 def delivery_list(*, search: str = "", state: str = "", warehouse_id: int | None = None) -> QuerySet[DeliveryOrder]:
+    # Per-row subqueries rather than a join and GROUP BY: a page of the newest deliveries computes its own rows only.
+    lines = DeliveryLine.objects.filter(delivery_id=OuterRef("pk")).values("delivery_id")
     deliveries = DeliveryOrder.objects.select_related("warehouse", "organization").annotate(
-        line_count=Count("lines"),
+        line_count=Coalesce(
+            Subquery(lines.annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()), Value(0)
+        ),
         missing=Coalesce(
-            Sum(F("lines__quantity") - F("lines__shipped") - F("lines__reserved"), output_field=QUANTITY_FIELD),
+            Subquery(
+                lines.annotate(
+                    open=Sum(F("quantity") - F("shipped") - F("reserved"), output_field=QUANTITY_FIELD)
+                ).values("open")[:1],
+                output_field=QUANTITY_FIELD,
+            ),
             Value(ZERO, output_field=QUANTITY_FIELD),
         ),
     )
