@@ -42,6 +42,30 @@ def viewport(request) -> dict:
     return DESKTOP if request.param == "desktop" else PHONE
 
 
+@pytest.fixture(autouse=True)
+def _live_server_settles(request) -> Iterator:
+    """After a browser test, wait until the live server's requests have finished their database work before the
+    test database is flushed: a request still running (the last click's page, the bus work its commit set off)
+    would otherwise hold locks that the flush's TRUNCATE deadlocks on."""
+    yield
+    if "transactional_db" not in request.fixturenames and "live_server" not in request.fixturenames:
+        return
+    import time
+
+    from django.db import connection
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND state NOT IN ('idle')"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+        time.sleep(0.05)
+
+
 @pytest.fixture
 def page(browser, viewport) -> Iterator:
     context = browser.new_context(viewport=viewport, locale="en-GB")
