@@ -18,16 +18,16 @@ class FinanceConfig(AppConfig):
         register(
             NavItem(_("Journal entries"), "finance:entry-list", "journal-text", "back", entries, order=20),
             NavItem(_("Chart of accounts"), "finance:account-list", "list-ol", "back", accounts, order=21),
-            NavItem(_("Trial balance"), "finance:trial-balance", "table", "back", entries, order=22),
-            NavItem(_("Reports"), "finance:reports", "bar-chart-line", "back", entries, order=22),
-            NavItem(_("Invoices"), "finance:invoice-list", "receipt", "back", "finance.view_invoice", order=24),
+            NavItem(_("Trial balance"), "finance:trial-balance", "table", "back", entries, order=28),
+            NavItem(_("Reports"), "finance:reports", "bar-chart-line", "back", entries, order=27),
+            NavItem(_("Invoices"), "finance:invoice-list", "receipt", "back", "finance.view_invoice", order=22),
             NavItem(
                 _("Payments"),
                 "finance:payment-list",
                 "cash-coin",
                 "back",
                 "finance.view_payment",
-                order=24,
+                order=23,
                 match="/app/finance/payments/",
             ),
             NavItem(
@@ -48,10 +48,10 @@ class FinanceConfig(AppConfig):
                 "receipt-cutoff",
                 "back",
                 "finance.view_supplierbill",
-                order=24,
+                order=26,
             ),
             NavItem(
-                _("Ledger settings"), "finance:settings", "sliders", "back", "finance.view_ledgersettings", order=23
+                _("Ledger settings"), "finance:settings", "sliders", "back", "finance.view_ledgersettings", order=29
             ),
         )
 
