@@ -393,3 +393,37 @@ def reorder_check(*, actor: User | None = None) -> list[PurchaseOrder]:
             aggregate=rule,
         )
     return list(touched.values())
+
+
+REORDER_FIELDS = ("product", "warehouse", "minimum", "maximum", "supplier", "unit_price", "lead_time_days", "is_active")
+
+
+@transaction.atomic
+def reorder_rule_save(*, actor: User | None, rule: ReorderRule | None, values: dict) -> ReorderRule:
+    """Create or change a reorder rule (one per product and warehouse), with an audit row of what changed."""
+    values = {name: values[name] for name in REORDER_FIELDS if name in values}
+    if Decimal(values.get("minimum", 0)) < 0 or Decimal(values.get("maximum", 0)) <= Decimal(values.get("minimum", 0)):
+        raise ServiceError({"maximum": _("The maximum must be more than the minimum (and the minimum not negative).")})
+    duplicate = ReorderRule.objects.filter(product=values.get("product"), warehouse=values.get("warehouse"))
+    if rule is not None:
+        duplicate = duplicate.exclude(pk=rule.pk)
+    if duplicate.exists():
+        raise ServiceError({"product": _("This product already has a reorder rule in that warehouse.")})
+    created = rule is None
+    # Read the rule as stored (a form may already have changed the object it was given).
+    rule = ReorderRule() if created else ReorderRule.objects.select_for_update().get(pk=rule.pk)
+    changes = {
+        name: ["" if created else str(getattr(rule, name)), str(value)]
+        for name, value in values.items()
+        if created or getattr(rule, name) != value
+    }
+    for name, value in values.items():
+        setattr(rule, name, value)
+    rule.save()
+    audit_record(
+        actor=actor,
+        instance=rule,
+        action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
+        changes=changes,
+    )
+    return rule

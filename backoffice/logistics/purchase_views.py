@@ -293,9 +293,13 @@ def reorder_check(request: HttpRequest) -> HttpResponse:
 def _rule_page(request: HttpRequest, rule: ReorderRule | None) -> HttpResponse:
     form = ReorderRuleForm(request.POST if request.method == "POST" else None, instance=rule)
     if request.method == "POST" and form.is_valid():
-        saved = form.save()
-        messages.success(request, _("The reorder rule for %(product)s is saved.") % {"product": saved.product.name})
-        return redirect("logistics:reorder-list")
+        try:
+            saved = purchase_services.reorder_rule_save(actor=request.user, rule=rule, values=form.cleaned_data)
+        except ValidationError as error:
+            apply_service_error(form, error)
+        else:
+            messages.success(request, _("The reorder rule for %(product)s is saved.") % {"product": saved.product.name})
+            return redirect("logistics:reorder-list")
     return render(request, "logistics/purchasing/reorder_form.html", {"form": form, "rule": rule})
 
 

@@ -202,3 +202,31 @@ def test_reorder_rules_draft_one_order_per_supplier_and_count_what_is_coming(sup
     assert again.pk == order.pk
     assert order.lines.get(product=tent).quantity == Decimal("38.000")
     assert DeliveryOrder.objects.get(order_id=5).state == "waiting"
+
+
+def test_a_reorder_rule_is_saved_with_an_audit_row_and_one_per_product_and_warehouse(supplier):
+    from core.audit.models import AuditEntry
+
+    product = ProductFactory()
+    values = {
+        "product": product,
+        "warehouse": main(),
+        "minimum": Decimal(5),
+        "maximum": Decimal(20),
+        "supplier": supplier,
+        "unit_price": Decimal("9.50"),
+        "lead_time_days": 7,
+        "is_active": True,
+    }
+    rule = purchase_services.reorder_rule_save(actor=None, rule=None, values=values)
+    purchase_services.reorder_rule_save(actor=None, rule=rule, values={**values, "maximum": Decimal(30)})
+    rule.refresh_from_db()
+    assert rule.maximum == Decimal("30.000")
+    update = AuditEntry.objects.filter(object_id=str(rule.pk), action="update").get()
+    assert update.changes == {"maximum": ["20.000", "30"]}
+    with pytest.raises(ServiceError) as error:
+        purchase_services.reorder_rule_save(actor=None, rule=None, values=values)
+    assert "product" in error.value.message_dict
+    with pytest.raises(ServiceError) as error:
+        purchase_services.reorder_rule_save(actor=None, rule=rule, values={**values, "maximum": Decimal(5)})
+    assert "maximum" in error.value.message_dict
