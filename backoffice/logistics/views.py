@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.functional import cached_property
@@ -113,7 +113,7 @@ def _goods_without_stock(search: str) -> list[Product]:
     return list(
         Product.objects.filter(type=Product.Type.GOODS, is_active=True)
         .filter(Q(sku__istartswith=search) | Q(name__icontains=search))
-        .exclude(pk__in=StockQuant.objects.values("product_id"))
+        .exclude(Exists(StockQuant.objects.filter(product_id=OuterRef("pk"))))  # an anti-join on the quants' index
         .order_by("sku")[:10]
     )
 
