@@ -685,7 +685,11 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def get_object(self) -> DeliveryOrder:
         try:
-            delivery = selectors.delivery_detail(pk=int(self.kwargs[self.lookup_field]))
+            pk = int(self.kwargs[self.lookup_field])
+            # An action locks and reads the delivery itself; only reading one needs its lines and parcels.
+            delivery = (
+                selectors.delivery_detail(pk=pk) if self.action == "retrieve" else DeliveryOrder.objects.get(pk=pk)
+            )
         except (ValueError, DeliveryOrder.DoesNotExist):
             raise Http404 from None
         self.check_object_permissions(self.request, delivery)

@@ -396,7 +396,7 @@ def _refresh_state(delivery: DeliveryOrder) -> None:
 @transaction.atomic
 def delivery_reserve(*, delivery: DeliveryOrder) -> DeliveryOrder:
     """Reserve whatever the delivery's lines still miss (a person asks again, or stock arrived)."""
-    delivery = DeliveryOrder.objects.select_for_update().get(pk=delivery.pk)
+    delivery = DeliveryOrder.objects.select_for_update(of=("self",)).select_related("warehouse").get(pk=delivery.pk)
     if delivery.state not in {DeliveryOrder.State.WAITING, DeliveryOrder.State.READY}:
         return delivery
     for line in delivery.lines.select_for_update().order_by("pk"):
