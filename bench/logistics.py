@@ -290,10 +290,27 @@ def seed() -> float | None:
     return time.monotonic() - started
 
 
+def settle() -> None:
+    """Wait until the server has finished the requests wrk left in flight (they still hold row locks)."""
+    from django.db import connection
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND state <> 'idle'"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+        time.sleep(0.1)
+
+
 def put_back() -> None:
     """Undo what the reservation scenario did: the bench's deliveries wait again, the hot stock is free."""
     from django.db import connection, transaction
 
+    settle()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "UPDATE logistics_stockquant q SET reserved = 0 FROM logistics_reservation r WHERE r.quant_id = q.id"
@@ -414,6 +431,7 @@ def main() -> None:
                 )
                 cpu = meter.stop()
                 os.unlink(file.name)
+                settle()
                 statuses = {}
                 for line in output.splitlines():
                     if line.startswith("STATUS "):
