@@ -20,32 +20,22 @@ from rest_framework.views import APIView
 from backoffice.finance import selectors, services
 from backoffice.finance.models import ZERO, Account, Invoice, InvoiceLine, Journal, JournalEntry, JournalLine
 from core.api.idempotency import idempotent
-from core.api.permissions import StaffModelPermissions
+from core.api.permissions import ActionPermissions, StaffModelPermissions
 from core.parties.models import Organization
 
 if TYPE_CHECKING:
-    from rest_framework.views import APIView as BaseAPIView
+    pass
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
 
-class EntryPermissions(StaffModelPermissions):
+class EntryPermissions(ActionPermissions):
     """Model rights, where posting and reversing take finance.post_journalentry instead of the add right."""
 
     action_permissions = {
         "post_entry": ["finance.post_journalentry"],
         "reverse_entry": ["finance.post_journalentry"],
     }
-    action: str | None = None
-
-    def has_permission(self, request: Request, view: "BaseAPIView") -> bool:
-        self.action = getattr(view, "action", None)  # DRF makes one instance per request
-        return super().has_permission(request, view)
-
-    def get_required_permissions(self, method: str, model_cls: type) -> list[str]:
-        if self.action in self.action_permissions:
-            return list(self.action_permissions[self.action])
-        return super().get_required_permissions(method, model_cls)
 
 
 # --- accounts ---------------------------------------------------------------------

@@ -184,8 +184,8 @@ class DeliveryOrderAdmin(AuditHistoryMixin, admin.ModelAdmin):
     def reserve_again(self, request, queryset) -> None:
         self._each(
             request,
-            queryset.filter(state__in=[DeliveryOrder.State.WAITING, DeliveryOrder.State.READY]),
-            lambda delivery: services.delivery_reserve(delivery=delivery),
+            queryset,
+            lambda delivery: services.delivery_reserve_again(actor=request.user, delivery=delivery),
             _("Deliveries reserved again: %(count)s."),
         )
 

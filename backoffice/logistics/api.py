@@ -36,13 +36,13 @@ from backoffice.logistics.models import (
     Warehouse,
 )
 from core.api.idempotency import idempotent
-from core.api.permissions import StaffModelPermissions
+from core.api.permissions import ActionPermissions, StaffModelPermissions
 from core.catalog.models import Product
 from core.exceptions import ServiceError
 from core.parties.models import Organization
 
 if TYPE_CHECKING:
-    from rest_framework.views import APIView as BaseAPIView
+    pass
 
 QUANTITY = {"max_digits": 14, "decimal_places": 3}
 COST = {"max_digits": 16, "decimal_places": 4}
@@ -54,21 +54,9 @@ SHIP = "logistics.ship_deliveryorder"
 MIN_QUANTITY = Decimal("0.001")
 
 
-class LogisticsPermissions(StaffModelPermissions):
+class LogisticsPermissions(ActionPermissions):
     """Model rights, where an action may take its own right instead of the method's (shipping takes
     logistics.ship_deliveryorder, booking a move the right to add moves)."""
-
-    action_permissions: dict[str, list[str]] = {}
-    action: str | None = None
-
-    def has_permission(self, request: Request, view: "BaseAPIView") -> bool:
-        self.action = getattr(view, "action", None)  # DRF makes one instance per request
-        return super().has_permission(request, view)
-
-    def get_required_permissions(self, method: str, model_cls: type) -> list[str]:
-        if self.action in self.action_permissions:
-            return list(self.action_permissions[self.action])
-        return super().get_required_permissions(method, model_cls)
 
 
 class MovePermissions(LogisticsPermissions):
@@ -709,13 +697,7 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     def reserve(self, request: Request, pk: str | None = None) -> Response:
         delivery = self.get_object()
-        if delivery.state not in {DeliveryOrder.State.WAITING, DeliveryOrder.State.READY}:
-            # The service leaves such a delivery alone; a person asking to reserve it should hear why.
-            raise ServiceError(
-                _("Delivery %(number)s is %(state)s; that cannot be done now.")
-                % {"number": delivery, "state": delivery.get_state_display().lower()}
-            )
-        return self._answer(services.delivery_reserve(delivery=delivery))
+        return self._answer(services.delivery_reserve_again(actor=request.user, delivery=delivery))
 
     @extend_schema(
         summary="Pick the reserved goods",

@@ -36,13 +36,13 @@ from backoffice.logistics.models import (
     Warehouse,
 )
 from core.api.idempotency import idempotent
-from core.api.permissions import StaffModelPermissions
+from core.api.permissions import ActionPermissions
 from core.catalog.models import Product
 from core.exceptions import ServiceError
 from core.parties.models import Organization
 
 if TYPE_CHECKING:
-    from rest_framework.views import APIView
+    pass
 
 QUANTITY = {"max_digits": 14, "decimal_places": 3}
 PRICE = {"max_digits": 14, "decimal_places": 2}
@@ -52,22 +52,6 @@ IDEMPOTENCY = (
     "Send an `Idempotency-Key` header to make a retry safe: the same key and body answer the first response "
     "again (header `Idempotent-Replayed: true`) without booking anything; the same key with another body answers 422."
 )
-
-
-class ActionPermissions(StaffModelPermissions):
-    """Model rights, where an action takes the right to change the record instead of the right to add one."""
-
-    action_permissions: dict[str, list[str]] = {}
-    action: str | None = None
-
-    def has_permission(self, request: Request, view: "APIView") -> bool:
-        self.action = getattr(view, "action", None)  # DRF makes one instance per request
-        return super().has_permission(request, view)
-
-    def get_required_permissions(self, method: str, model_cls: type) -> list[str]:
-        if self.action in self.action_permissions:
-            return list(self.action_permissions[self.action])
-        return super().get_required_permissions(method, model_cls)
 
 
 class PurchasePermissions(ActionPermissions):

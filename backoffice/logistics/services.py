@@ -405,6 +405,14 @@ def delivery_reserve(*, delivery: DeliveryOrder) -> DeliveryOrder:
     return delivery
 
 
+@transaction.atomic
+def delivery_reserve_again(*, actor: User | None, delivery: DeliveryOrder) -> DeliveryOrder:
+    """A person asks to reserve a delivery's missing goods again; only a waiting or ready one can be, and
+    asking about any other is refused with its state (the automatic path, delivery_reserve, just skips it)."""
+    _lock_delivery(delivery, DeliveryOrder.State.WAITING, DeliveryOrder.State.READY)
+    return delivery_reserve(delivery=delivery)
+
+
 def reserve_waiting(*, product_ids: Iterable[int], warehouse: Warehouse | None) -> int:
     """Stock of these products arrived in a warehouse: backorders waiting for them get it, oldest first."""
     if warehouse is None:

@@ -345,7 +345,7 @@ def _delivery_action(request: HttpRequest, pk: int, act) -> HttpResponse:
 @require_POST
 def delivery_reserve(request: HttpRequest, pk: int) -> HttpResponse:
     def act(delivery: DeliveryOrder) -> str:
-        delivery = services.delivery_reserve(delivery=delivery)
+        delivery = services.delivery_reserve_again(actor=request.user, delivery=delivery)
         if delivery.state == DeliveryOrder.State.READY:
             return _("%(number)s is reserved in full and ready to pick.") % {"number": delivery}
         return _("Reserved what is in stock; %(number)s still waits for the rest.") % {"number": delivery}

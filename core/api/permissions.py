@@ -46,3 +46,21 @@ class StaffModelPermissions(DjangoModelPermissions):
             # Let the view answer 405: no right makes a missing method exist.
             return True
         return super().has_permission(request, view)
+
+
+class ActionPermissions(StaffModelPermissions):
+    """Model rights, where a viewset action takes its own rights instead of its HTTP method's (posting an entry
+    takes the right to post, shipping a delivery the right to ship). Subclasses list them in
+    `action_permissions`."""
+
+    action_permissions: dict[str, list[str]] = {}
+    action: str | None = None
+
+    def has_permission(self, request: "Request", view: "APIView") -> bool:
+        self.action = getattr(view, "action", None)  # DRF makes one instance per request
+        return super().has_permission(request, view)
+
+    def get_required_permissions(self, method: str, model_cls: type) -> list[str]:
+        if self.action in self.action_permissions:
+            return list(self.action_permissions[self.action])
+        return super().get_required_permissions(method, model_cls)
