@@ -8,6 +8,7 @@ from babel import Locale
 from babel.numbers import NumberPattern, format_currency, format_decimal, get_currency_precision, parse_pattern
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -227,3 +228,56 @@ def audit_value(value) -> str:
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     return str(value)
+
+
+@register.simple_tag(takes_context=True)
+def filter_bar(context) -> str:
+    """A list's filter bar: the search box, a select per filter, hidden filters and the sort, "Clear filters".
+
+    Written in Python (it was templates/includes/filter_bar.html, which still renders through this tag) with the
+    same markup: every list page draws it, and in the template language each option of each select cost a dozen
+    lookups and filters.
+    """
+    from core.renderers import template_text as text
+
+    request, form = context["request"], context.get("filter_form")
+    path = text(request.path)
+    search_value = form["q"].value() if form is not None and "q" in form.fields else ""
+    placeholder = context.get("search_placeholder") or _("Search…")
+    parts = [
+        f'\n<form class="filter-bar row g-2 align-items-end mb-3" method="get" hx-get="{path}" hx-target="#results" '
+        'hx-push-url="true" hx-trigger="input changed delay:300ms from:input[type=search], change from:select, '
+        'submit" role="search">\n  <div class="col-12 col-md">\n    <label class="form-label small '
+        f'text-body-secondary" for="list-search">{text(_("Search"))}</label>\n    <input id="list-search" '
+        f'class="form-control" type="search" name="q" value="{text(search_value or "")}" '
+        f'placeholder="{text(placeholder)}" autocomplete="off">\n  </div>\n  '
+    ]
+    fields = [] if form is None else form.visible_fields()
+    for field in fields:
+        if field.name in ("q", "sort"):
+            continue
+        current = str(field.value())
+        options = "".join(
+            f'<option value="{text(value)}"{" selected" if current == str(value) else ""}>{text(label)}</option>'
+            for value, label in field.field.choices
+        )
+        parts.append(
+            f'\n  <div class="col-6 col-md-auto">\n    <label class="form-label small text-body-secondary" '
+            f'for="{text(field.id_for_label)}">{text(field.label)}</label>\n    <select id="{text(field.id_for_label)}" '
+            f'name="{text(field.html_name)}" class="form-select">\n      {options}\n    </select>\n  </div>\n  '
+        )
+    parts.append("\n  ")
+    for field in [] if form is None else form.hidden_fields():
+        value = field.value()
+        if value:
+            parts.append(f'<input type="hidden" name="{text(field.html_name)}" value="{text(value)}">')
+    sort = form["sort"].value() if form is not None and "sort" in form.fields else ""
+    clear = (
+        f'<a class="btn btn-link" href="{path}">{text(_("Clear filters"))}</a>' if context.get("is_filtered") else ""
+    )
+    parts.append(
+        f'\n  <input type="hidden" name="sort" value="{text(sort or "")}">\n  <div class="col-auto"><noscript>'
+        f'<button class="btn btn-outline-secondary" type="submit">{text(_("Filter"))}</button></noscript>\n    '
+        f"{clear}\n  </div>\n</form>\n"
+    )
+    return mark_safe("".join(parts))  # noqa: S308 - every value above went through template_text (escaped)
