@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Window
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.functional import cached_property
@@ -55,6 +55,15 @@ class ListPaginator(Paginator):
     count_is_estimate = False
     count_is_lower_bound = False
 
+    def __init__(self, object_list, per_page, *, count_from_rows: bool = False, **kwargs) -> None:
+        """`count_from_rows`: the page's query also counts every row (a window count), saving the count query.
+
+        Only for lists known to be short (a narrow search): the window makes PostgreSQL read every matching
+        row, where a page of a long list stops after its rows.
+        """
+        super().__init__(object_list, per_page, **kwargs)
+        self.count_from_rows = count_from_rows
+
     @property
     def count_is_exact(self) -> bool:
         return not (self.count_is_estimate or self.count_is_lower_bound)
@@ -79,15 +88,21 @@ class ListPaginator(Paginator):
             raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
         if number < 1:
             raise EmptyPage(self.error_messages["min_page"])
-        if number == 1 or (self.count and not self.count_is_exact):
+        if number == 1 or self.count_from_rows or (self.count and not self.count_is_exact):
             return number  # the rows themselves tell whether the page exists
         return super().validate_number(number)
 
     def page(self, number: Any) -> ListPage:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
-        if not rows and number > 1:
+        queryset = self.object_list
+        if self.count_from_rows:
+            queryset = queryset.annotate(list_total_rows=Window(Count("*")))
+        rows = list(queryset[bottom : bottom + self.per_page + 1])
+        if rows and self.count_from_rows:
+            first = rows[0]
+            self._know_count(first["list_total_rows"] if isinstance(first, dict) else first.list_total_rows)
+        elif not rows and number > 1:
             # Past the end of a list whose count was estimated: count exactly, show the last page.
             self._know_count(self.object_list.count())
             return self.page(max(1, self.num_pages))
@@ -120,9 +135,14 @@ def list_page(
     filter_form: forms.Form,
     context: dict[str, Any] | None = None,
     per_page: int = PER_PAGE,
+    count_from_rows: bool = False,
 ) -> HttpResponse:
-    """Render a list page; an htmx request (search as you type, sort, page) gets only the results partial."""
-    page = ListPaginator(queryset, per_page).get_page(request.GET.get("page"))
+    """Render a list page; an htmx request (search as you type, sort, page) gets only the results partial.
+
+    `count_from_rows`: the list is known to be short, so its page query counts it too (see ListPaginator).
+    """
+    paginator = ListPaginator(queryset, per_page, count_from_rows=count_from_rows)
+    page = paginator.get_page(request.GET.get("page"))
     is_filtered = any(
         value for name, value in filter_form.cleaned_data.items() if name not in {"sort"} and value not in (None, "")
     )

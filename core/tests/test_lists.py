@@ -22,8 +22,10 @@ def organizations():
     return make
 
 
-def _paginate(page_number=1, per_page: int = 5) -> tuple[ListPaginator, object, CaptureQueriesContext]:
-    paginator = ListPaginator(Organization.objects.order_by("name", "pk"), per_page)
+def _paginate(
+    page_number=1, per_page: int = 5, **options
+) -> tuple[ListPaginator, object, CaptureQueriesContext]:
+    paginator = ListPaginator(Organization.objects.order_by("name", "pk"), per_page, **options)
     with CaptureQueriesContext(connection) as queries:
         page = paginator.get_page(page_number)
         count = paginator.count
@@ -38,6 +40,24 @@ def test_a_short_list_is_counted_exactly(organizations):
     assert [organization.name for organization in page] == [f"Lista {index:03d} AB" for index in range(5)]
     assert (page.start_index(), page.end_index(), page.has_previous()) == (1, 5, False)
     assert page.has_next() and page.next_page_number() == 2
+
+
+@pytest.mark.parametrize(("page_number", "names"), [(1, range(5)), (2, range(5, 10)), (3, range(10, 12))])
+def test_a_short_list_counted_by_its_page_query_takes_one_query(organizations, page_number, names):
+    organizations(12)
+    paginator, page, queries = _paginate(page_number, count_from_rows=True)
+    assert (paginator.count, paginator.num_pages, paginator.count_is_exact, len(queries)) == (12, 3, True, 1)
+    assert "OVER ()" in queries.captured_queries[0]["sql"]
+    assert [organization.name for organization in page] == [f"Lista {index:03d} AB" for index in names]
+    assert page.has_next() == (page_number < 3)
+
+
+def test_counted_by_its_page_query_past_the_end_or_empty(organizations):
+    paginator, page, _queries = _paginate(count_from_rows=True)
+    assert (paginator.count, page.start_index(), page.has_next()) == (0, 0, False)
+    organizations(12)
+    paginator, page, _queries = _paginate(9, count_from_rows=True)  # past the end: the last page
+    assert (paginator.count, page.number, page.start_index()) == (12, 3, 11)
 
 
 def test_the_last_page(organizations):

@@ -1,6 +1,7 @@
 """Reads of the CRM for pages and the API, each in a fixed number of queries."""
 
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
@@ -22,8 +23,12 @@ def account_list(
     segment: str = "",
     tag: str = "",
     ordering: str = "organization__name",
+    matching: "OrganizationMatch | None" = None,
 ) -> QuerySet[Account]:
-    """Accounts with their organization, owner and number of open activities."""
+    """Accounts with their organization, owner and number of open activities.
+
+    `matching`: the search's organizations already looked up by `organizations_matching(search)`.
+    """
     # Counted per row by a subquery, so only the page's rows are counted (no GROUP BY over the table).
     open_activities = (
         Activity.objects.filter(account=OuterRef("pk"), done_at__isnull=True)
@@ -35,8 +40,9 @@ def account_list(
     queryset = Account.objects.select_related("organization", "owner").annotate(
         open_activities=Coalesce(Subquery(open_activities), 0)
     )
-    if search:
-        queryset = queryset.filter(organization_id__in=_organizations_matching(search))
+    if search or matching is not None:
+        matching = matching if matching is not None else organizations_matching(search)
+        queryset = queryset.filter(organization_id__in=matching.organizations)
     if owner_id:
         queryset = queryset.filter(owner_id=owner_id)
     if stage:
@@ -54,7 +60,12 @@ def account_list(
 SEARCH_ID_LIMIT = 2000
 
 
-def _organizations_matching(search: str) -> RawSQL | QuerySet:
+class OrganizationMatch(NamedTuple):
+    organizations: RawSQL | QuerySet  # their ids, for organization_id__in
+    narrow: bool  # at most SEARCH_ID_LIMIT of them: a list of them is short enough to count with its page
+
+
+def organizations_matching(search: str) -> OrganizationMatch:
     """Organizations found by their own indexes, looked up once per page.
 
     The search (a trigram index scan) is the dearest part of the page, and the
@@ -66,7 +77,9 @@ def _organizations_matching(search: str) -> RawSQL | QuerySet:
     """
     matching = Organization.objects.filter(organization_search(search)).order_by().values_list("pk", flat=True)
     ids = list(matching[: SEARCH_ID_LIMIT + 1])
-    return RawSQL("SELECT unnest(%s::bigint[])", [ids]) if len(ids) <= SEARCH_ID_LIMIT else matching
+    if len(ids) <= SEARCH_ID_LIMIT:
+        return OrganizationMatch(RawSQL("SELECT unnest(%s::bigint[])", [ids]), narrow=True)
+    return OrganizationMatch(matching, narrow=False)
 
 
 def account_contacts(*, account: Account) -> QuerySet[Person]:

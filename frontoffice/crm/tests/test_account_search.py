@@ -67,3 +67,14 @@ def test_the_search_runs_once_per_page_and_the_queries_do_not_grow(client, sales
     assert len(many) == len(few) <= 8
     searches = [query["sql"] for query in many.captured_queries if "LIKE" in query["sql"]]
     assert len(searches) == 1
+    # A narrow search is counted by its page query: no separate COUNT.
+    accounts = [query["sql"] for query in many.captured_queries if 'FROM "crm_account"' in query["sql"]]
+    assert len(accounts) == 1 and "OVER ()" in accounts[0]
+
+
+def test_a_wide_search_still_pages_and_counts(client, sales, monkeypatch):
+    _accounts(sales, [f"Bred {number:02d} AB" for number in range(30)])
+    monkeypatch.setattr(selectors, "SEARCH_ID_LIMIT", 2)
+    client.force_login(sales)
+    html = client.get(reverse("crm:account-list"), {"q": "bred", "page": 2}).content.decode()
+    assert "Showing 26–30 of 30" in html and "Bred 29 AB" in html and "Bred 24 AB" not in html
