@@ -152,13 +152,13 @@ def production_reserve(*, order: ProductionOrder) -> ProductionOrder:
             warehouse=order.location.warehouse,
             needed=component.quantity - component.reserved,
         )
-        for quant, part in held:
+        for quant_id, part in held:
             reservation, created = ComponentReservation.objects.get_or_create(
-                component=component, quant=quant, defaults={"quantity": part}
+                component=component, quant_id=quant_id, defaults={"quantity": part}
             )
             if not created:
                 ComponentReservation.objects.filter(pk=reservation.pk).update(quantity=reservation.quantity + part)
-        component.reserved += sum((part for _quant, part in held), ZERO)
+        component.reserved += sum((part for _quant_id, part in held), ZERO)
         component.save(update_fields=["reserved"])
         complete = complete and component.reserved >= component.quantity
     state = ProductionOrder.State.READY if complete else ProductionOrder.State.WAITING

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -333,31 +333,63 @@ def stock_adjust(
 # --- reservations ---------------------------------------------------------------------------------------------
 
 
-def hold_stock(*, product_id: int, warehouse: Warehouse, needed: Decimal) -> list[tuple[StockQuant, Decimal]]:
-    """Reserve up to `needed` of a product in a warehouse's available stock (oldest lot first) and say from which
-    quants. The quants are locked while they are read, so parallel reservations queue and never take the same
-    unit; the caller records what it holds (a delivery's or a production order's reservations)."""
+# The quants of a product in a warehouse's stock that still have some available, locked in the order they are
+# given out (the lot that expires first, then the oldest lot, then the oldest row), and what each gives of
+# `needed`: all it has until the running total reaches `needed`. The quants are locked while they are read, so
+# parallel reservations queue on them and never take the same unit (the CHECK on the table refuses it anyway).
+_HELD = """
+locked AS MATERIALIZED (
+    SELECT q.id, q.quantity - q.reserved AS available, lot.expires_on, q.lot_id
+    FROM logistics_stockquant q
+    JOIN logistics_location l ON l.id = q.location_id
+    LEFT JOIN logistics_lot lot ON lot.id = q.lot_id
+    WHERE q.product_id = %(product)s AND l.warehouse_id = %(warehouse)s AND l.kind = 'internal' AND q.quantity > 0
+    ORDER BY lot.expires_on, q.lot_id, q.id
+    FOR UPDATE OF q
+),
+shares AS (
+    SELECT id, LEAST(available, %(needed)s - COALESCE(SUM(available) OVER (
+        ORDER BY expires_on, lot_id, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)) AS part
+    FROM locked
+    WHERE available > 0
+),
+held AS (
+    UPDATE logistics_stockquant q SET reserved = q.reserved + s.part
+    FROM shares s
+    WHERE q.id = s.id AND s.part > 0
+    RETURNING q.id AS quant_id, s.part
+)"""
+
+# A delivery line's reservation in one statement: hold the stock, record where it is held (adding to what the
+# line already holds in that quant) and add it to the line's reserved; answers how much was taken.
+_RESERVE_LINE = f"""
+WITH {_HELD},
+kept AS (
+    INSERT INTO logistics_reservation (line_id, quant_id, quantity)
+    SELECT %(line)s, quant_id, part FROM held
+    ON CONFLICT (line_id, quant_id) DO UPDATE SET quantity = logistics_reservation.quantity + EXCLUDED.quantity
+),
+line AS (
+    UPDATE logistics_deliveryline SET reserved = reserved + taken.total
+    FROM (SELECT SUM(part) AS total FROM held) taken
+    WHERE id = %(line)s AND taken.total > 0
+)
+SELECT COALESCE(SUM(part), 0) FROM held
+"""
+
+
+def hold_stock(*, product_id: int, warehouse: Warehouse, needed: Decimal) -> list[tuple[int, Decimal]]:
+    """Reserve up to `needed` of a product in a warehouse's available stock (the lot that expires first, then
+    the oldest) and say from which quants, as (quant id, quantity). Parallel reservations queue on the quants'
+    locks and never take the same unit; the caller records what it holds (a production order's reservations)."""
     if needed <= 0:
         return []
-    quants = list(
-        StockQuant.objects.select_for_update(of=("self",))
-        .filter(product_id=product_id, location__warehouse=warehouse, location__kind=Location.Kind.INTERNAL)
-        .filter(Q(quantity__gt=0))
-        .order_by("lot__expires_on", "lot_id", "pk")
-    )
-    held: list[tuple[StockQuant, Decimal]] = []
-    taken = ZERO
-    for quant in quants:
-        available = quant.quantity - quant.reserved
-        if available <= 0:
-            continue
-        part = min(available, needed - taken)
-        StockQuant.objects.filter(pk=quant.pk).update(reserved=quant.reserved + part)
-        held.append((quant, part))
-        taken += part
-        if taken == needed:
-            break
-    return held
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH {_HELD} SELECT quant_id, part FROM held",
+            {"product": product_id, "warehouse": warehouse.pk, "needed": needed},
+        )
+        return [(quant_id, part) for quant_id, part in cursor.fetchall()]
 
 
 def release_stock(*, quant_id: int, quantity: Decimal) -> None:
@@ -366,42 +398,38 @@ def release_stock(*, quant_id: int, quantity: Decimal) -> None:
         cursor.execute("UPDATE logistics_stockquant SET reserved = reserved - %s WHERE id = %s", [quantity, quant_id])
 
 
-def _reserve_line(line: DeliveryLine, warehouse: Warehouse) -> Decimal:
-    """Reserve what a delivery line still misses from the warehouse's available stock."""
-    held = hold_stock(
-        product_id=line.product_id, warehouse=warehouse, needed=line.quantity - line.shipped - line.reserved
-    )
-    for quant, part in held:
-        reservation, created = Reservation.objects.get_or_create(line=line, quant=quant, defaults={"quantity": part})
-        if not created:
-            Reservation.objects.filter(pk=reservation.pk).update(quantity=reservation.quantity + part)
-    taken = sum((part for _quant, part in held), ZERO)
-    if taken:
-        line.reserved += taken
-        DeliveryLine.objects.filter(pk=line.pk).update(reserved=line.reserved)
-    return taken
-
-
-def _refresh_state(delivery: DeliveryOrder) -> None:
-    """A waiting delivery whose every line is reserved is ready to pick (and back to waiting if not)."""
+def _reserve_lines(delivery: DeliveryOrder) -> None:
+    """Reserve what the locked delivery's lines still miss and make it ready to pick once every line is held
+    in full (or waiting again if not), in a few statements: a reservation is what eight clients at once ask of
+    the same few products."""
     if delivery.state not in {DeliveryOrder.State.WAITING, DeliveryOrder.State.READY}:
         return
-    complete = not delivery.lines.filter(reserved__lt=F("quantity") - F("shipped")).exists()
-    state = DeliveryOrder.State.READY if complete else DeliveryOrder.State.WAITING
-    if state != delivery.state:
-        delivery.state = state
-        DeliveryOrder.objects.filter(pk=delivery.pk).update(state=state)
+    complete = True
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, product_id, quantity - shipped - reserved FROM logistics_deliveryline "
+            "WHERE delivery_id = %s ORDER BY id FOR UPDATE",
+            [delivery.pk],
+        )
+        for line_id, product_id, missing in cursor.fetchall():
+            if missing > 0:
+                cursor.execute(
+                    _RESERVE_LINE,
+                    {"product": product_id, "warehouse": delivery.warehouse_id, "needed": missing, "line": line_id},
+                )
+                missing -= cursor.fetchone()[0]
+            complete = complete and missing <= 0
+        state = DeliveryOrder.State.READY if complete else DeliveryOrder.State.WAITING
+        if state != delivery.state:
+            delivery.state = state
+            cursor.execute("UPDATE logistics_deliveryorder SET state = %s WHERE id = %s", [state, delivery.pk])
 
 
 @transaction.atomic
 def delivery_reserve(*, delivery: DeliveryOrder) -> DeliveryOrder:
-    """Reserve whatever the delivery's lines still miss (a person asks again, or stock arrived)."""
+    """Reserve whatever the delivery's lines still miss (stock arrived, or the delivery was just made)."""
     delivery = DeliveryOrder.objects.select_for_update(of=("self",)).select_related("warehouse").get(pk=delivery.pk)
-    if delivery.state not in {DeliveryOrder.State.WAITING, DeliveryOrder.State.READY}:
-        return delivery
-    for line in delivery.lines.select_for_update().order_by("pk"):
-        _reserve_line(line, delivery.warehouse)
-    _refresh_state(delivery)
+    _reserve_lines(delivery)
     return delivery
 
 
@@ -409,8 +437,9 @@ def delivery_reserve(*, delivery: DeliveryOrder) -> DeliveryOrder:
 def delivery_reserve_again(*, actor: User | None, delivery: DeliveryOrder) -> DeliveryOrder:
     """A person asks to reserve a delivery's missing goods again; only a waiting or ready one can be, and
     asking about any other is refused with its state (the automatic path, delivery_reserve, just skips it)."""
-    _lock_delivery(delivery, DeliveryOrder.State.WAITING, DeliveryOrder.State.READY)
-    return delivery_reserve(delivery=delivery)
+    delivery = _lock_delivery(delivery, DeliveryOrder.State.WAITING, DeliveryOrder.State.READY)
+    _reserve_lines(delivery)
+    return delivery
 
 
 def reserve_waiting(*, product_ids: Iterable[int], warehouse: Warehouse | None) -> int:

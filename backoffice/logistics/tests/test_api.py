@@ -2,6 +2,7 @@
 steps, warehouses, locations and serial numbers; 400s name the field; rights per department; lists take the
 same number of queries for few rows or many."""
 
+import json
 import uuid
 from decimal import Decimal
 
@@ -10,7 +11,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from backoffice.logistics import selectors, services
-from backoffice.logistics.models import DeliveryOrder, Location, StockMove, StockProduct, StockQuant, Warehouse
+from backoffice.logistics.api import DeliveryOrderSerializer, delivery_document
+from backoffice.logistics.models import (
+    DeliveryOrder,
+    Location,
+    Reservation,
+    StockMove,
+    StockProduct,
+    StockQuant,
+    Warehouse,
+)
 from core.catalog.tests.factories import ProductFactory
 from core.parties.tests.factories import OrganizationFactory
 from integration.bus import services as bus
@@ -452,6 +462,50 @@ def test_reserve_takes_new_stock_and_cancel_releases_it(logistics):
     assert StockQuant.objects.get(product=product).reserved == Decimal("0.000")
     assert logistics.post(f"{url}reserve/").status_code == 400
     assert selectors.stock_drift() == []
+
+
+def test_a_delivery_action_answers_what_the_detail_serializer_says(logistics):
+    product = ProductFactory(sku="KAJAK-1")
+    StockProduct.objects.create(product=product, tracking="lot")
+    bin_a = Location.objects.create(warehouse=stock_location().warehouse, code="A-01", name="Hylla A1")
+    receive(product, "2", lot="L-1", location=bin_a)
+    receive(product, "1", lot="L-2")
+    other = ProductFactory(sku="PADDEL")
+    waiting = order(other, "1.5", order_id=21)
+    shipped = order(product, "3", order_id=22)
+    DeliveryOrder.objects.filter(pk=shipped.pk).update(delivery_address={"city": "Åre", "lines": ["Box 1"]})
+    second_line = shipped.lines.get()
+    second_line.pk, second_line.position, second_line.quantity, second_line.reserved = None, 2, Decimal("0.25"), 0
+    second_line.save()
+    logistics.post(f"{DELIVERIES}{shipped.pk}/pick/")
+    logistics.post(f"{DELIVERIES}{shipped.pk}/pack/", {"weights": ["2.5", None, "0.1"]}, format="json")
+    logistics.post(f"{DELIVERIES}{shipped.pk}/dispatch/", {"carrier": "PostNord"}, format="json")
+    [backorder] = DeliveryOrder.objects.filter(backorder_of=shipped)
+
+    for delivery in (waiting, shipped, backorder):
+        expected = json.loads(json.dumps(DeliveryOrderSerializer(selectors.delivery_detail(pk=delivery.pk)).data))
+        assert json.loads(json.dumps(delivery_document(pk=delivery.pk))) == expected
+    document = delivery_document(pk=shipped.pk)
+    assert (document["backorders"], [package["weight_kg"] for package in document["packages"]]) == (
+        [backorder.pk],
+        ["2.50", None, "0.10"],
+    )
+    assert document["delivery_address"] == {"city": "Åre", "lines": ["Box 1"]}
+    assert delivery_document(pk=0) is None
+
+    receive(product, "1", lot="L-3")  # the backorder takes it; a reservation answers the delivery as it is now
+    Reservation.objects.filter(line__delivery=backorder).delete()
+    StockQuant.objects.filter(product=product).update(reserved=0)
+    backorder.lines.update(reserved=0)
+    DeliveryOrder.objects.filter(pk=backorder.pk).update(state="waiting")
+    with CaptureQueriesContext(connection) as queries:
+        answer = logistics.post(f"{DELIVERIES}{backorder.pk}/reserve/")
+    assert answer.json() == json.loads(
+        json.dumps(DeliveryOrderSerializer(selectors.delivery_detail(pk=backorder.pk)).data)
+    )
+    assert [(r["lot"], r["quantity"]) for r in answer.json()["lines"][0]["reservations"]] == [("L-3", "0.250")]
+    # The token, the transaction (savepoint, lock, lines, one a line, state, release), the answer's two.
+    assert len(queries) == 9, [query["sql"] for query in queries]
 
 
 def test_the_delivery_list_takes_the_same_queries_for_2_or_12_deliveries(logistics):

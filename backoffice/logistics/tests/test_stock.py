@@ -1,6 +1,7 @@
 """Stock: moves keep the stock table, average cost, reservations that never oversell (also in parallel),
 deliveries with backorders, dispatch and delivery on the bus, counts, serial numbers and verify_stock."""
 
+import datetime
 import threading
 import uuid
 from decimal import Decimal
@@ -17,6 +18,8 @@ from backoffice.logistics import selectors, services
 from backoffice.logistics.models import (
     DeliveryOrder,
     Location,
+    Lot,
+    Reservation,
     StockMove,
     StockProduct,
     StockQuant,
@@ -115,6 +118,65 @@ def test_a_second_event_about_the_order_finds_its_delivery_and_services_are_not_
         lines=[services.DeliveryLineInput(product_id=service.pk, quantity=Decimal(1))],
     )
     assert nothing is None
+
+
+def test_a_reservation_takes_the_lot_that_expires_first_across_bins_and_adds_to_what_a_line_holds():
+    product = ProductFactory()
+    StockProduct.objects.create(product=product, tracking="lot")
+    bin_a = Location.objects.create(warehouse=stock_location().warehouse, code="A-01", name="Hylla A1")
+    far = Location.objects.create(warehouse=Warehouse.objects.create(code="YST", name="Ystad"), code="STOCK")
+    receive(product, "3", lot="LATE", location=bin_a)
+    receive(product, "2", lot="UNDATED")
+    receive(product, "2", lot="SOON")
+    receive(product, "9", lot="SOON", location=far)  # another warehouse: not this delivery's
+    Lot.objects.filter(code="LATE").update(expires_on=datetime.date(2027, 6, 1))
+    Lot.objects.filter(code="SOON").update(expires_on=datetime.date(2027, 1, 1))
+
+    delivery = order(product, "9")
+    line = delivery.lines.get()
+    held = dict(Reservation.objects.filter(line=line).values_list("quant__lot__code", "quantity"))
+    assert (delivery.state, line.reserved, held) == (
+        "waiting",
+        Decimal("7.000"),
+        {"SOON": Decimal("2.000"), "LATE": Decimal("3.000"), "UNDATED": Decimal("2.000")},
+    )
+
+    # One more of the soonest lot: the line's reservation in that quant grows, the delivery is still short.
+    services.stock_adjust(
+        actor=None,
+        product=product,
+        location=stock_location(),
+        quantity=Decimal(1),
+        reason="Hittad",
+        lot=Lot.objects.get(code="SOON"),
+    )
+    delivery.refresh_from_db()
+    line.refresh_from_db()
+    held = dict(Reservation.objects.filter(line=line).values_list("quant__lot__code", "quantity"))
+    assert (delivery.state, line.reserved, held["SOON"], len(held)) == ("waiting", Decimal("8.000"), Decimal(3), 3)
+    assert StockQuant.objects.get(location=far).reserved == 0
+    receive(product, "1", lot="LATE", location=bin_a)
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.lines.get().reserved) == ("ready", Decimal("9.000"))
+    assert selectors.stock_drift() == []
+
+
+def test_reserving_a_delivery_line_held_in_two_quants_takes_four_statements(django_assert_num_queries):
+    product = ProductFactory()
+    bin_a = Location.objects.create(warehouse=stock_location().warehouse, code="A-01", name="Hylla A1")
+    delivery = order(product, "3")
+    receive(product, "1")
+    receive(product, "2", location=bin_a)
+    DeliveryOrder.objects.filter(pk=delivery.pk).update(state="waiting")
+    delivery.lines.update(reserved=0)
+    Reservation.objects.filter(line__delivery=delivery).delete()
+    StockQuant.objects.filter(product=product).update(reserved=0)
+    # The delivery locked with its warehouse, its lines locked, one statement a line, its new state (and the
+    # savepoint and its release: the test runs in a transaction).
+    with django_assert_num_queries(6):
+        reserved = services.delivery_reserve_again(actor=None, delivery=DeliveryOrder(pk=delivery.pk))
+    assert (reserved.state, delivery.lines.get().reserved) == ("ready", Decimal("3.000"))
+    assert selectors.stock_drift() == []
 
 
 @pytest.mark.django_db(transaction=True)
