@@ -83,7 +83,10 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
 
 @staff_permission_required("service.view_ticket")
 def ticket_detail(request: HttpRequest, number: int, *, reply_form: ReplyForm | None = None, status: int = 200):
-    ticket = _ticket_or_404(request, number)
+    try:
+        ticket = selectors.ticket_for_agent_page(user=request.user, number=number)
+    except Ticket.DoesNotExist:
+        raise Http404 from None
     return render(request, "service/ticket_detail.html", _detail_context(request, ticket, reply_form), status=status)
 
 
@@ -91,12 +94,13 @@ def _detail_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm 
     user = request.user
     context = {
         "ticket": ticket,
-        "conversation": ticket.messages.all(),
+        "conversation": selectors.ticket_page_conversation(ticket=ticket),
+        "cc": selectors.ticket_cc_names(ticket=ticket),
         "reply_form": reply_form or ReplyForm(),
         "status_form": StatusForm(initial={"status": ticket.status}),
         "merge_form": MergeForm(),
         "time_form": TimeForm(),
-        "canned": list(selectors.canned_responses_for(ticket=ticket)),
+        "canned": list(selectors.canned_responses_for(ticket=ticket).values("pk", "title")),
         "time_entries": list(ticket.time_entries.select_related("user")),
         "other_tickets": selectors.customer_other_tickets(ticket=ticket),
         "response_left": services.sla_remaining(ticket, target="first_response"),

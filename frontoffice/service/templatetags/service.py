@@ -1,10 +1,13 @@
-"""Template filters of the service pages: badge tones for statuses and priorities, SLA time left in words."""
+"""Template filters of the service pages: badge tones for statuses and priorities, SLA time left in words; the
+list's rows and the ticket page's conversation rendered in Python."""
 
 from datetime import timedelta
 from functools import lru_cache
 from html import escape
 
 from django import template
+from django.template.defaultfilters import filesizeformat, linebreaksbr
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import DateFormat
 from django.utils.formats import get_format
@@ -109,5 +112,90 @@ def ticket_rows(rows, *, bulk: bool, now) -> SafeString:
         <td class="d-none d-lg-table-cell small">{due}</td>
         <td class="d-none d-md-table-cell small">{escape(timesince(ticket.last_activity_at, now))}</td>
       </tr>"""
+        )
+    return SafeString("".join(html))
+
+
+@lru_cache(maxsize=1)
+def _conversation_urls() -> tuple[str, str]:
+    """The attachment and help-center-draft URLs with placeholders, reversed once (not once a message)."""
+    return (
+        reverse("service:attachment", args=[987654321]).replace("987654321", "{file}"),
+        reverse("service:reply-to-article", args=[987654321, 123456789])
+        .replace("987654321", "{ticket}")
+        .replace("123456789", "{message}"),
+    )
+
+
+def _author(message: dict, requester) -> str:
+    """The name the template printed: the person's or the user's str, the requester or "System" without one."""
+    if message["from_customer"]:
+        if message["author_person_id"] is None:
+            return str(requester)
+        name = f"{message['author_person__first_name']} {message['author_person__last_name']}".strip()
+        return name or message["author_person__email"]
+    if message["author_user_id"] is None:
+        return _("System")
+    return message["author_user__full_name"] or message["author_user__email"]
+
+
+@register.simple_tag(takes_context=True)
+def ticket_conversation(context, messages: list[dict], *, ticket: Ticket, can_draft_articles: bool) -> SafeString:
+    """The agent's ticket page's messages (rows of selectors.ticket_page_conversation) as the <li> cards the
+    template drew, rendered in Python: the template language spent a fifth of the page's time on them."""
+    language = get_language() or ""
+    date_format = _datetime_format(language)
+    current_timezone = timezone.get_current_timezone()
+    attachment_url, article_url = _conversation_urls()
+    note_badge = f'<span class="badge badge-status badge-warning">{escape(_("Internal note"))}</span>'
+    reply_badge = f'<span class="badge badge-status badge-info">{escape(_("Reply"))}</span>'
+    by_email = f'<i class="bi bi-envelope" aria-label="{escape(_("by e-mail"))}"></i>'
+    draft_label = escape(_("Turn into a help-center draft"))
+    csrf_token = context.get("csrf_token")
+    csrf_input = (
+        f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(str(csrf_token))}">'
+        if csrf_token and csrf_token != "NOTPROVIDED"
+        else ""
+    )
+    html = []
+    for message in messages:
+        note = message["kind"] == "note"
+        staff = not message["from_customer"]
+        card = " border-warning bg-warning-subtle" if note else " border-primary-subtle" if staff else ""
+        badge = note_badge if note else reply_badge if staff else ""
+        created = DateFormat(timezone.localtime(message["created_at"], current_timezone))
+        files = ""
+        if message["files"]:
+            items = "".join(
+                f'<li class="list-inline-item"><a href="{attachment_url.format(file=pk)}">'
+                f'<i class="bi bi-paperclip" aria-hidden="true"></i> {escape(name)}</a> '
+                f'<span class="small text-body-secondary">({escape(filesizeformat(size))})</span></li>'
+                for pk, name, size in message["files"]
+            )
+            files = f'\n            <ul class="list-inline mt-2 mb-0">{items}</ul>\n            '
+        draft = ""
+        if message["kind"] == "reply" and staff and can_draft_articles:
+            action = article_url.format(ticket=ticket.number, message=message["pk"])
+            draft = (
+                f'\n            <form class="mt-2" method="post" action="{action}">{csrf_input}'
+                f'<button class="btn btn-sm btn-link px-0" type="submit"><i class="bi bi-journal-plus" '
+                f'aria-hidden="true"></i> {draft_label}</button></form>\n            '
+            )
+        html.append(
+            f"""
+        <li class="card{card}" id="message-{message["pk"]}">
+          <div class="card-body">
+            <div class="d-flex flex-wrap justify-content-between gap-2 small text-body-secondary mb-2">
+              <span><strong class="text-body">{escape(_author(message, ticket.requester))}</strong>
+                {badge}
+                {by_email if message["source"] == "email" else ""}</span>
+              <time datetime="{created.format("c")}">{escape(created.format(date_format))}</time>
+            </div>
+            <div class="text-break">{linebreaksbr(message["body"])}</div>
+            {files}
+            {draft}
+          </div>
+        </li>
+      """
         )
     return SafeString("".join(html))

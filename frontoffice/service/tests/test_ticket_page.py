@@ -1,0 +1,125 @@
+"""The agent's ticket page's parts rendered in Python (service/templatetags/service.py): the markup of the template
+they replace, and the page's queries."""
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.context_processors import PermWrapper
+from django.db import connection
+from django.template import Context, Template
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+
+from core.parties.tests.factories import PersonFactory
+from frontoffice.service import services
+from frontoffice.service.attachments import check
+from frontoffice.service.models import Message, Ticket
+from frontoffice.service.tests.factories import QueueFactory, make_ticket
+
+pytestmark = pytest.mark.django_db
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+
+# The conversation as the template rendered it before it moved to Python.
+TEMPLATE_CONVERSATION = "{% load i18n %}" + (Path(__file__).parent / "ticket_conversation_template.html").read_text()
+
+
+def _without_blank_lines(html: str) -> str:
+    return "\n".join(line for line in html.splitlines() if line.strip())
+
+
+@pytest.fixture
+def agent(make_staff):
+    return make_staff("Customer Service", full_name="Alva <Agent>")
+
+
+@pytest.fixture
+def queue(agent):
+    return QueueFactory(is_default=True, members=[agent])
+
+
+def _busy_ticket(agent, queue) -> Ticket:
+    """Every kind of message: the customer's (with a file), another person's by e-mail, an agent's reply with a
+    file, a note, a reply without an author; bodies with markup and line breaks."""
+    requester = PersonFactory(first_name="<i>Ada</i>", last_name="Kund")
+    ticket = make_ticket(
+        queue=queue,
+        requester=requester,
+        description="First line\nsecond <b>line</b> & more",
+        attachments=[check(name="<b>x</b>.png", content=PNG)],
+    )
+    colleague = PersonFactory(first_name="", last_name="", email="bo@example.com", organization=requester.organization)
+    services.ticket_reply(
+        ticket=ticket, body="Me too.\r\nSame here.", author_person=colleague, source=Ticket.Source.EMAIL
+    )
+    services.ticket_reply(
+        ticket=ticket, body="Try <this>.", author=agent, attachments=[check(name="howto.png", content=PNG * 40)]
+    )
+    services.ticket_reply(ticket=ticket, body="Grumpy 'customer'", author=agent, internal=True)
+    services.ticket_reply(ticket=ticket, body="Automatic answer", author=None)
+    Message.objects.filter(ticket=ticket, from_customer=True, author_person=colleague).update(source="email")
+    return ticket
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+def test_conversation_is_the_templates_markup(client, agent, queue, language):
+    ticket = _busy_ticket(agent, queue)
+    assert ticket.messages.count() == 5
+    client.force_login(agent)
+    with translation.override("en"):
+        if language == "sv":
+            client.post("/i18n/setlang/", {"language": "sv", "next": "/app/"})
+        response = client.get(ticket.get_absolute_url())
+        html = response.content.decode()
+        with translation.override(language):
+            conversation = ticket.messages.select_related("author_user", "author_person").prefetch_related(
+                "attachments"
+            )
+            expected = Template(TEMPLATE_CONVERSATION).render(
+                Context(
+                    {
+                        "conversation": conversation,
+                        "ticket": ticket,
+                        "perms": PermWrapper(agent),
+                        "csrf_token": response.context["csrf_token"],
+                    }
+                )
+            )
+    assert response.status_code == 200
+    assert "bi-journal-plus" in expected  # the agent may draft articles
+    assert "list-inline-item" in expected and 'aria-label="' in expected
+    assert _without_blank_lines(expected) in _without_blank_lines(html)
+
+
+def test_conversation_without_the_article_right_has_no_draft_button(client, agent, queue, make_staff):
+    ticket = _busy_ticket(agent, queue)
+    reader = make_staff("Management")
+    client.force_login(reader)
+    response = client.get(ticket.get_absolute_url())
+    expected = Template(TEMPLATE_CONVERSATION).render(
+        Context({"conversation": ticket.messages.all(), "ticket": ticket, "perms": PermWrapper(reader)})
+    )
+    html = response.content.decode()
+    assert _without_blank_lines(expected) in _without_blank_lines(html)
+    assert ("Turn into a help-center draft" in html) == reader.has_perm("helpcenter.add_article")
+
+
+def test_ticket_page_queries(client, agent, queue):
+    """Ten queries for a ticket with a customer and a conversation with files (the session, the ticket with
+    its visibility check, messages, files, CC, canned answers, time, other tickets, credit hold, open orders)."""
+    ticket = _busy_ticket(agent, queue)
+    client.force_login(agent)
+    client.get(ticket.get_absolute_url())
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(ticket.get_absolute_url())
+    assert response.status_code == 200
+    assert len(queries) <= 10, [query["sql"][:80] for query in queries.captured_queries]
+
+
+def test_merged_ticket_shows_its_target(client, agent, queue):
+    requester = PersonFactory()
+    source, target = make_ticket(queue=queue, requester=requester), make_ticket(queue=queue, requester=requester)
+    services.ticket_merge(source=source, target=target, actor=agent)
+    client.force_login(agent)
+    page = client.get(source.get_absolute_url()).content.decode()
+    assert f"This ticket was merged into {target.reference}." in page
+    assert f'href="{target.get_absolute_url()}"' in page
