@@ -35,20 +35,25 @@ def internal_locations(*, warehouse: Warehouse | None = None) -> QuerySet[Locati
     return locations.order_by("warehouse__code", "code")
 
 
-def stock_overview(
-    *, search: str = "", warehouse_id: int | None = None, low_only: bool = False, low_below: Decimal = Decimal(5)
-) -> QuerySet:
-    """On hand, reserved and available per product and warehouse, one row each, summed in the database from the
-    stock rows' (product, warehouse) index: a page reads its own groups, not the whole table. `low_only` keeps the
-    rows whose available quantity is below `low_below` (the reorder rules of purchasing say per product)."""
+def _overview_quants(*, search: str, warehouse_id: int | None) -> QuerySet[StockQuant]:
     rows = StockQuant.objects.all()
     if warehouse_id:
         rows = rows.filter(warehouse_id=warehouse_id)
     search = (search or "").strip()
     if search:
         rows = rows.filter(Q(product__sku__istartswith=search) | Q(product__name__icontains=search))
+    return rows
+
+
+def stock_overview(
+    *, search: str = "", warehouse_id: int | None = None, low_only: bool = False, low_below: Decimal = Decimal(5)
+) -> QuerySet:
+    """On hand, reserved and available per product and warehouse, one row each, summed in the database from the
+    stock rows' (product, warehouse) index: a page reads its own groups, not the whole table. `low_only` keeps the
+    rows whose available quantity is below `low_below` (the reorder rules of purchasing say per product)."""
     rows = (
-        rows.values("product_id", "product__sku", "product__name", "warehouse_id", "warehouse__code")
+        _overview_quants(search=search, warehouse_id=warehouse_id)
+        .values("product_id", "product__sku", "product__name", "warehouse_id", "warehouse__code")
         .annotate(
             on_hand=Sum("quantity"),
             reserved_total=Sum("reserved"),
@@ -59,6 +64,20 @@ def stock_overview(
     if low_only:
         rows = rows.filter(available__lt=low_below)
     return rows
+
+
+def stock_overview_groups(
+    *, search: str = "", warehouse_id: int | None = None, low_only: bool = False, low_below: Decimal = Decimal(5)
+) -> QuerySet:
+    """The (product, warehouse) pairs of stock_overview with the same filters and nothing else: what counting
+    the overview reads, from the stock rows' index alone (no product or warehouse is joined unless a search
+    needs the product's SKU or name)."""
+    rows = _overview_quants(search=search, warehouse_id=warehouse_id).values("product_id", "warehouse_id")
+    if low_only:
+        return rows.annotate(available=Sum(F("quantity") - F("reserved"), output_field=QUANTITY_FIELD)).filter(
+            available__lt=low_below
+        )
+    return rows.distinct()
 
 
 def product_stock(*, product: Product) -> QuerySet[StockQuant]:

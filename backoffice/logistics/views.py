@@ -69,11 +69,16 @@ def _say_errors(request: HttpRequest, error: ValidationError) -> None:
 
 
 class GroupedPaginator(ListPaginator):
-    """Pages of grouped rows (one per product and warehouse): counted as groups, not as stock rows."""
+    """Pages of grouped rows (one per product and warehouse): counted as groups, not as stock rows, from
+    `groups` (the same groups without their names and sums, cheaper to count) when given."""
+
+    def __init__(self, object_list, per_page, *, groups=None, **kwargs) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.groups = object_list if groups is None else groups
 
     @cached_property
     def count(self) -> int:
-        counted = self.object_list.order_by()[: COUNT_LIMIT + 1].count()
+        counted = self.groups.order_by()[: COUNT_LIMIT + 1].count()
         self.count_is_lower_bound = counted > COUNT_LIMIT
         return counted
 
@@ -83,14 +88,16 @@ def stock_overview(request: HttpRequest) -> HttpResponse:
     form = StockFilterForm(request.GET)
     filters = cleaned_filters(form)
     warehouse = filters.get("warehouse")
-    rows = selectors.stock_overview(
-        search=filters.get("q") or "",
-        warehouse_id=warehouse.pk if warehouse else None,
-        low_only=filters.get("low") == "1",
-        low_below=LOW_BELOW,
+    chosen = {
+        "search": filters.get("q") or "",
+        "warehouse_id": warehouse.pk if warehouse else None,
+        "low_only": filters.get("low") == "1",
+        "low_below": LOW_BELOW,
+    }
+    rows = _sorted(selectors.stock_overview(**chosen), filters.get("sort") or "", STOCK_SORTS)
+    page = GroupedPaginator(rows, 25, groups=selectors.stock_overview_groups(**chosen)).get_page(
+        request.GET.get("page")
     )
-    rows = _sorted(rows, filters.get("sort") or "", STOCK_SORTS)
-    page = GroupedPaginator(rows, 25).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "rows": page.object_list,

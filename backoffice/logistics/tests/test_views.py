@@ -176,15 +176,22 @@ def test_stock_overview_searches_filters_by_warehouse_and_marks_low_stock(client
         ("TENT-1", "WH"),
     ]
     assert low.text.count('data-low="1"') == 2
-    assert [row["product__sku"] for row in client.get(STOCK + "?q=tält").context["rows"]] == ["TENT-1", "TENT-1"]
+    found = client.get(STOCK + "?q=tält")
+    assert [row["product__sku"] for row in found.context["rows"]] == ["TENT-1", "TENT-1"]
+    # Counted as (product, warehouse) groups with the same filters as the rows.
+    counts = [client.get(STOCK + query).context["page"].paginator.count for query in ("", "?low=1", "?q=tält")]
+    assert counts == [3, 2, 2]
     by_available = client.get(STOCK + "?sort=available").context["rows"]
     assert [(row["product__sku"], row["available"]) for row in by_available] == [
         ("TENT-1", Decimal("2.000")),
         ("BAG-1", Decimal("3.000")),
         ("TENT-1", Decimal("20.000")),
     ]
-    by_warehouse = client.get(STOCK + f"?warehouse={goteborg.pk}").context["rows"]
-    assert [(row["product__sku"], row["on_hand"]) for row in by_warehouse] == [("TENT-1", Decimal("20.000"))]
+    by_warehouse = client.get(STOCK + f"?warehouse={goteborg.pk}")
+    assert [(row["product__sku"], row["on_hand"]) for row in by_warehouse.context["rows"]] == [
+        ("TENT-1", Decimal("20.000"))
+    ]
+    assert by_warehouse.context["page"].paginator.count == 1
     page = client.get(STOCK).text
     assert reverse("logistics:product-stock", args=[tent.pk]) in page
 
