@@ -281,3 +281,25 @@ def filter_bar(context) -> str:
         f"{clear}\n  </div>\n</form>\n"
     )
     return mark_safe("".join(parts))  # noqa: S308 - every value above went through template_text (escaped)
+
+
+@register.simple_tag(takes_context=True)
+def staff_topbar(context) -> str:
+    """The staff layout's top bar (templates/staff/_topbar.html), from a per-language copy: core/layout.py."""
+    from core.layout import staff_topbar as topbar
+
+    return topbar(context)
+
+
+@register.simple_tag(takes_context=True)
+def portal_header_start(context) -> str:
+    from core.layout import portal_header_start as start
+
+    return start(context)
+
+
+@register.simple_tag(takes_context=True)
+def portal_header_end(context) -> str:
+    from core.layout import portal_header_end as end
+
+    return end(context)
