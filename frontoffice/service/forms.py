@@ -154,7 +154,10 @@ class BulkForm(forms.Form):
         self.fields["assignee"].choices = [
             ("", _("(keep)")),
             ("none", _("Nobody")),
-            *[(str(user.pk), user.get_full_name()) for user in _staff()],
+            *[
+                (str(pk), full_name or email)
+                for pk, full_name, email in _staff().values_list("pk", "full_name", "email")
+            ],
         ]
 
 

@@ -57,7 +57,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         priority=filters.get("priority"),
         assignee=filters.get("assignee") or "",
         ordering=filters.get("sort") or "",
-    ).defer(*selectors.LIST_ROW_DEFERRED)
+    ).only(*selectors.LIST_ROW_FIELDS)
     context = {
         "bulk_form": BulkForm() if request.user.has_perm("service.change_ticket") else None,
         "now": timezone.now(),

@@ -7,7 +7,7 @@ from html import escape
 
 from django import template
 from django.template.defaultfilters import filesizeformat, linebreaksbr
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.dateformat import DateFormat
 from django.utils.formats import get_format
@@ -63,6 +63,12 @@ def _datetime_format(language: str) -> str:
     return get_format("SHORT_DATETIME_FORMAT", language)
 
 
+@lru_cache(maxsize=8)
+def _ticket_url(script_prefix: str, urlconf) -> str:
+    """Ticket.get_absolute_url with a placeholder for the number, reversed once (not once a row)."""
+    return escape(reverse("service:ticket-detail", args=[987654321]).replace("987654321", "{number}"))
+
+
 @register.simple_tag
 def ticket_rows(rows, *, bulk: bool, now) -> SafeString:
     """The <tr> rows of the agents' ticket list, rendered in Python (as the account list's are: the template
@@ -74,12 +80,14 @@ def ticket_rows(rows, *, bulk: bool, now) -> SafeString:
     current_timezone = timezone.get_current_timezone()
     missed = escape(_("SLA missed"))
     paused = escape(_("paused"))
+    select = _("Select %(reference)s")
+    detail_url = _ticket_url(get_script_prefix(), get_urlconf())
     html = []
     for ticket in rows:
         reference = escape(ticket.reference)
         checkbox = ""
         if bulk:
-            label = escape(_("Select %(reference)s") % {"reference": ticket.reference})
+            label = escape(select % {"reference": ticket.reference})
             checkbox = (
                 f'<td class="text-center"><input class="form-check-input" type="checkbox" name="tickets" '
                 f'value="{ticket.number}" aria-label="{label}"></td>'
@@ -101,7 +109,8 @@ def ticket_rows(rows, *, bulk: bool, now) -> SafeString:
             f"""
       <tr>
         {checkbox}
-        <td><a class="fw-medium" href="{escape(ticket.get_absolute_url())}">{reference}</a> {escape(ticket.subject)}
+        <td><a class="fw-medium" href="{detail_url.format(number=ticket.number)}">{reference}</a> \
+{escape(ticket.subject)}
           <div class="small text-body-secondary">{escape(ticket.queue.name)}</div></td>
         <td>{organization}<div class="small text-body-secondary">{escape(str(ticket.requester))}</div></td>
         <td><span class="badge badge-status badge-{priority_tone(ticket.priority)}">\
@@ -116,8 +125,8 @@ def ticket_rows(rows, *, bulk: bool, now) -> SafeString:
     return SafeString("".join(html))
 
 
-@lru_cache(maxsize=1)
-def _conversation_urls() -> tuple[str, str]:
+@lru_cache(maxsize=8)
+def _conversation_urls(script_prefix: str, urlconf) -> tuple[str, str]:
     """The attachment and help-center-draft URLs with placeholders, reversed once (not once a message)."""
     return (
         reverse("service:attachment", args=[987654321]).replace("987654321", "{file}"),
@@ -146,7 +155,7 @@ def ticket_conversation(context, messages: list[dict], *, ticket: Ticket, can_dr
     language = get_language() or ""
     date_format = _datetime_format(language)
     current_timezone = timezone.get_current_timezone()
-    attachment_url, article_url = _conversation_urls()
+    attachment_url, article_url = _conversation_urls(get_script_prefix(), get_urlconf())
     note_badge = f'<span class="badge badge-status badge-warning">{escape(_("Internal note"))}</span>'
     reply_badge = f'<span class="badge badge-status badge-info">{escape(_("Reply"))}</span>'
     by_email = f'<i class="bi bi-envelope" aria-label="{escape(_("by e-mail"))}"></i>'
