@@ -554,8 +554,15 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return invoice
 
     def _answer(self, invoice: Invoice, code: int = status.HTTP_200_OK) -> Response:
+        """The invoice as the detail shows it, read again."""
         invoice = selectors.invoice_detail(pk=invoice.pk)
         return Response(InvoiceSerializer(invoice, context=self.get_serializer_context()).data, code)
+
+    def _answer_issued(self, invoice: Invoice) -> Response:
+        """The same answer for an invoice just issued, from what issuing read and wrote: it left the lines on the
+        invoice, and a draft has no credit notes (only an issued invoice is credited)."""
+        invoice._prefetched_objects_cache.setdefault("credit_notes", Invoice.objects.none())
+        return Response(InvoiceSerializer(invoice, context=self.get_serializer_context()).data)
 
     @extend_schema(
         summary="Issue a draft invoice",
@@ -576,7 +583,7 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             issued = services.invoice_issue(
                 actor=request.user, invoice=invoice, invoice_date=body.validated_data.get("invoice_date")
             )
-            return self._answer(issued)
+            return self._answer_issued(issued)
 
         return idempotent(request, work)
 

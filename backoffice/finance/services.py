@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import transaction
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, models, transaction
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -140,11 +141,16 @@ def _check_date(day: date, settings_row: LedgerSettings | None = None) -> None:
 
 def next_number(key: str, year: int) -> int:
     """The next number of a series, without gaps: the series row stays locked until the caller's transaction ends,
-    so a second poster waits, and a rollback gives the number back."""
-    series, _created = NumberSeries.objects.select_for_update().get_or_create(key=key, year=year)
-    series.last += 1
-    series.save(update_fields=["last"])
-    return series.last
+    so a second poster waits, and a rollback gives the number back. One statement (the row is made on the year's
+    first number; two first numbers at once meet on the unique index and the second one waits, then counts on)."""
+    table = NumberSeries._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (key, year, last) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (key, year) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [key, year],
+        )
+        return cursor.fetchone()[0]
 
 
 def entry_hash(entry: JournalEntry, lines: Iterable[JournalLine], previous_hash: str) -> str:
@@ -213,17 +219,21 @@ def entry_record(
     lines: Iterable[Line],
     reference: str = "",
     ledger: LedgerSettings | None = None,
+    date_checked: bool = False,
+    audit: bool = True,
 ) -> JournalEntry:
     """Create and post in one step: what invoices, payments and other services book. The same rules and the
     same result as entry_create then entry_post, without reading back what was just written (the hot path of
-    issuing invoices and booking payments)."""
+    issuing invoices and booking payments). A caller that has checked the date in this transaction says so
+    (`date_checked`), and one that writes the audit row itself with its own (`audit=False`, see `_audit`)."""
     description = (description or "").strip()
     if not description:
         raise ServiceError({"description": _("Say what the entry is for.")})
     lines = _clean_lines(lines)
+    if not date_checked:
+        _check_date(date, ledger)  # before the journal's lock: it reads only what posting cannot change
     with transaction.atomic():
         journal = Journal.objects.select_for_update().get(pk=journal.pk)  # one poster per journal: a clean chain
-        _check_date(date, ledger)
         last = (
             JournalEntry.objects.filter(journal=journal, chain_position__isnull=False)
             .order_by("-chain_position")
@@ -262,8 +272,26 @@ def entry_record(
         entry.save(
             update_fields=["number", "chain_position", "previous_hash", "hash", "state", "posted_at", "posted_by"]
         )
-        audit_record(actor=actor, instance=entry, action=AuditEntry.Action.ACTION, message=_("Posted"))
+        if audit:
+            audit_record(actor=actor, instance=entry, action=AuditEntry.Action.ACTION, message=_("Posted"))
         return entry
+
+
+def _audit(actor: User | None, *records: tuple[models.Model, str]) -> None:
+    """The rows audit_record writes (an action with a message), for several records in one INSERT."""
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            actor=user,
+            action=AuditEntry.Action.ACTION,
+            content_type=ContentType.objects.get_for_model(instance, for_concrete_model=True),
+            object_id=str(instance.pk),
+            object_repr=str(instance)[:200],
+            changes={},
+            message=message[:300],
+        )
+        for instance, message in records
+    )
 
 
 def _cents(amount) -> Decimal:
@@ -539,7 +567,11 @@ def invoice_create(
 @transaction.atomic
 def invoice_issue(*, actor: User | None, invoice: Invoice, invoice_date: date | None = None) -> Invoice:
     """Give a draft its number (gapless per series and year) and OCR reference, post it to the sales journal at
-    the exchange rate of its date, tell the others, and e-mail it to the customer once all of that is committed."""
+    the exchange rate of its date, tell the others, and e-mail it to the customer once all of that is committed.
+
+    Everything that does not need the number is read and checked first. The number series and then the sales
+    journal stay locked from the number to the commit (so numbers and the hash chain have no gaps), and every
+    other issue waits for them: what is left after the number is only what has to say it."""
     invoice = lock_invoice(invoice.pk)
     if invoice.state != Invoice.State.DRAFT:
         raise ServiceError(_("Only a draft invoice can be issued."))
@@ -555,10 +587,6 @@ def invoice_issue(*, actor: User | None, invoice: Invoice, invoice_date: date | 
     else:
         rate = selectors.exchange_rate_for(currency=invoice.currency_id, day=day, base=base)
     _check_date(day, ledger)
-    series = INVOICE_SERIES[invoice.kind]
-    sequence = next_number(f"invoice:{series}", day.year)
-    invoice.number = f"{series}-{day.year}-{sequence:05d}"
-    invoice.ocr = invoicing.ocr_reference(series=series, year=day.year, sequence=sequence)
     invoice.invoice_date = day
     invoice.due_date = day if invoice.is_credit_note else day + timedelta(days=invoice.payment_terms_days)
     invoice.exchange_rate = rate
@@ -569,25 +597,55 @@ def invoice_issue(*, actor: User | None, invoice: Invoice, invoice_date: date | 
     )
     if totals.total != invoice.total:
         raise ServiceError(_("The invoice's lines no longer add up to its total."))
-    invoice.entry = _post_invoice(
-        actor=actor,
-        invoice=invoice,
-        lines=lines,
-        by_rate=totals.by_rate,
-        foreign=invoice.currency_id != base,
-        ledger=ledger,
+    foreign = invoice.currency_id != base
+    journal, plan = _invoice_posting_plan(invoice=invoice, lines=lines, by_rate=totals.by_rate, foreign=foreign)
+    if invoice.is_credit_note:
+        _add_credit(invoice)
+    # From here to the commit other issues wait (the series' row, then the journal's).
+    series = INVOICE_SERIES[invoice.kind]
+    sequence = next_number(f"invoice:{series}", day.year)
+    invoice.number = f"{series}-{day.year}-{sequence:05d}"
+    invoice.ocr = invoicing.ocr_reference(series=series, year=day.year, sequence=sequence)
+    invoice.entry = (
+        _post_invoice(actor=actor, invoice=invoice, journal=journal, plan=plan, foreign=foreign, ledger=ledger)
+        if plan
+        else None
     )
     invoice.state = Invoice.State.ISSUED
     invoice.issued_at = timezone.now()
     invoice.issued_by = actor if actor and actor.is_authenticated else None
-    invoice.save()
-    if invoice.is_credit_note:
-        _add_credit(invoice)
-    audit_record(actor=actor, instance=invoice, action=AuditEntry.Action.ACTION, message=_("Issued"))
+    invoice.save(update_fields=ISSUED_FIELDS)
+    _audit(actor, *([(invoice.entry, _("Posted"))] if invoice.entry else []), (invoice, _("Issued")))
     _publish_issued(invoice)
     invoice_id = invoice.pk
     transaction.on_commit(lambda: _queue_invoice_mail(invoice_id), robust=True)
+    _keep_loaded(invoice, lines)
     return invoice
+
+
+def _keep_loaded(invoice: Invoice, lines: list[InvoiceLine]) -> None:
+    """Leave the lines issuing read on the invoice it returns, as a prefetch would (they never change again), so
+    an answer about it need not read them again."""
+    rows = invoice.lines.all()
+    rows._result_cache, rows._prefetch_done = lines, True
+    invoice._prefetched_objects_cache = {"lines": rows}
+
+
+# What issuing writes on the invoice (the rest it only reads).
+ISSUED_FIELDS = [
+    "number",
+    "ocr",
+    "invoice_date",
+    "due_date",
+    "exchange_rate",
+    "customer_name",
+    "billing_address",
+    "entry",
+    "state",
+    "issued_at",
+    "issued_by",
+    "updated_at",
+]
 
 
 def _add_credit(note: Invoice) -> None:
@@ -604,17 +662,13 @@ def _add_credit(note: Invoice) -> None:
         )
     credited.amount_credited += note.total
     credited.save(update_fields=["amount_credited", "updated_at"])
+    note.credited_invoice = credited
 
 
-def _post_invoice(
-    *,
-    actor: User | None,
-    invoice: Invoice,
-    lines: list[InvoiceLine],
-    by_rate: list[invoicing.RateTotal],
-    foreign: bool,
-    ledger: LedgerSettings | None = None,
-) -> JournalEntry | None:
+def _invoice_posting_plan(
+    *, invoice: Invoice, lines: list[InvoiceLine], by_rate: list[invoicing.RateTotal], foreign: bool
+) -> tuple[Journal, list[tuple[Account, invoicing.PostingLine]]]:
+    """The sales journal and what the invoice books on which account (an invoice of nothing books nothing)."""
     net_accounts: dict[Decimal, dict[str, Decimal]] = {}
     for line in lines:
         split = net_accounts.setdefault(invoicing.rate_key(line.tax_rate), {})
@@ -626,13 +680,26 @@ def _post_invoice(
         credit=invoice.is_credit_note,
         net_accounts=net_accounts,
     )
+    journal = Journal.objects.get(code="SALE")
     if len(plan) < 2:
         if invoice.total:
             raise ServiceError(_("The invoice comes to less than an öre in SEK: there is nothing to book."))
-        return None  # an invoice of nothing books nothing
+        return journal, []
     accounts = {
         account.code: account for account in Account.objects.filter(code__in={line.account_code for line in plan})
     }
+    return journal, [(accounts[line.account_code], line) for line in plan]
+
+
+def _post_invoice(
+    *,
+    actor: User | None,
+    invoice: Invoice,
+    journal: Journal,
+    plan: list[tuple[Account, invoicing.PostingLine]],
+    foreign: bool,
+    ledger: LedgerSettings,
+) -> JournalEntry:
     if invoice.is_credit_note:
         text = _("Credit note %(number)s to %(customer)s (credits %(invoice)s)") % {
             "number": invoice.number,
@@ -643,14 +710,16 @@ def _post_invoice(
         text = _("Invoice %(number)s to %(customer)s") % {"number": invoice.number, "customer": invoice.customer_name}
     return entry_record(
         ledger=ledger,
+        date_checked=True,  # invoice_issue checked the day in this transaction
+        audit=False,  # invoice_issue writes the entry's audit row with the invoice's
         actor=actor,
-        journal=Journal.objects.get(code="SALE"),
+        journal=journal,
         date=invoice.invoice_date,
         description=text,
         reference=invoice.number,
         lines=[
             Line(
-                account=accounts[line.account_code],
+                account=account,
                 debit=line.debit,
                 credit=line.credit,
                 partner=invoice.organization,
@@ -658,7 +727,7 @@ def _post_invoice(
                 currency=invoice.currency_id if foreign else "",
                 amount_currency=line.amount_currency,
             )
-            for line in plan
+            for account, line in plan
         ],
     )
 

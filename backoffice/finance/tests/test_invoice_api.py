@@ -6,6 +6,7 @@ import pytest
 
 from backoffice.finance.models import FiscalYear, Invoice, JournalEntry
 from backoffice.finance.tests.test_invoice_pages import make_invoice
+from core.parties.models import Address
 from core.parties.tests.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -83,6 +84,39 @@ def test_issue_with_a_key_replays_without_issuing_again(finance):
     assert replay.json() == first.json() and JournalEntry.objects.count() == entries
     again = finance.post(url, {}, format="json")
     assert again.status_code == 400 and "Only a draft invoice can be issued." in str(again.json())
+
+
+def test_issuing_answers_what_the_invoice_then_shows(finance, management):
+    customer = OrganizationFactory(name="Gamma AB")
+    Address.objects.create(
+        organization=customer, kind=Address.Kind.BILLING, line1="Storgatan 1", postal_code="111 22", city="Stockholm"
+    )
+    invoice = make_invoice(customer)
+    issued = finance.post(f"{INVOICES}{invoice.pk}/issue/", {}, format="json", HTTP_IDEMPOTENCY_KEY="issue-2")
+    assert issued.status_code == 200, issued.content
+    shown = management.get(f"{INVOICES}{invoice.pk}/").json()
+    assert issued.json() == shown
+    assert (shown["state"], shown["billing_address"]["city"], len(shown["lines"]), shown["credit_notes"]) == (
+        "issued",
+        "Stockholm",
+        2,
+        [],
+    )
+
+
+def test_issuing_takes_a_fixed_number_of_queries(
+    finance, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    first, invoice = make_invoice(), make_invoice()
+    finance.post(f"{INVOICES}{first.pk}/issue/", {}, format="json")  # the process's caches (content types) filled
+    # The token (the user's rights are cached), the invoice, the key looked up, then in the key's transaction (a
+    # savepoint here, in the test's): the key stored; in the service's savepoint the invoice locked, its lines, the
+    # settings, the fiscal year, the billing address, the sales journal and its accounts; the number; in the
+    # posting's savepoint the journal locked, its last hash, the entry, its lines, its number and its posting; the
+    # invoice, both audit rows in one insert, the event (savepoint, sequence, row, release); the answer kept.
+    with django_capture_on_commit_callbacks(execute=False), django_assert_num_queries(31):
+        response = finance.post(f"{INVOICES}{invoice.pk}/issue/", {}, format="json", HTTP_IDEMPOTENCY_KEY="issue-3")
+    assert response.status_code == 200, response.content
 
 
 def test_credit_with_a_key_creates_one_credit_note(finance):
