@@ -160,7 +160,7 @@ def delivery_detail(*, pk: int) -> DeliveryOrder:
 class DeliveryValues:
     """A delivery as plain values, for an answer built without model instances: the delivery's row with its
     warehouse's code, its backorders (newest first), its parcels (by number) and its lines (by position), each
-    line's reservations (oldest first) joined to it, one row per reservation or one row for a line without."""
+    line's reservations (oldest first) joined to it: one tuple per reservation, or one for a line without."""
 
     row: dict
     backorders: list[int]
@@ -169,40 +169,42 @@ class DeliveryValues:
 
 
 def delivery_values(*, pk: int) -> DeliveryValues | None:
-    """Two statements instead of the seven of delivery_detail's prefetches: what a delivery action answers
+    """One statement instead of the seven of delivery_detail's prefetches: what a delivery action answers
     after every reservation, pick and dispatch. None when there is no such delivery."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT d.id, d.number, d.state, d.warehouse_id, w.code AS warehouse_code, d.organization_id, "
+            "SELECT head.*, l.id, l.position, l.product_id, p.sku, l.description, l.order_line_id, l.quantity, "
+            "l.reserved, l.shipped, r.id, q.location_id, loc.code, loc.name, lw.code, lot.code, r.quantity "
+            "FROM (SELECT d.id, d.number, d.state, d.warehouse_id, w.code AS warehouse_code, d.organization_id, "
             "d.customer_name, d.order_id, d.order_number, d.backorder_of_id, d.carrier, d.tracking_number, "
             "d.created_at, d.picked_at, d.dispatched_at, d.delivered_at, d.cancelled_at, d.delivery_address, "
             "ARRAY(SELECT b.id FROM logistics_deliveryorder b WHERE b.backorder_of_id = d.id "
             "ORDER BY b.created_at DESC, b.id DESC) AS backorders, "
-            "ARRAY(SELECT p.number FROM logistics_package p WHERE p.delivery_id = d.id ORDER BY p.number, p.id), "
+            "ARRAY(SELECT p.number FROM logistics_package p WHERE p.delivery_id = d.id ORDER BY p.number, p.id) "
+            "AS package_numbers, "
             "ARRAY(SELECT p.weight_kg FROM logistics_package p WHERE p.delivery_id = d.id ORDER BY p.number, p.id) "
-            "FROM logistics_deliveryorder d JOIN logistics_warehouse w ON w.id = d.warehouse_id WHERE d.id = %s",
-            [pk],
-        )
-        found = cursor.fetchone()
-        if found is None:
-            return None
-        names = [column.name for column in cursor.description[:18]]
-        row = dict(zip(names, found[:18], strict=True))
-        cursor.execute(
-            "SELECT l.id, l.position, l.product_id, p.sku, l.description, l.order_line_id, l.quantity, l.reserved, "
-            "l.shipped, r.id, q.location_id, loc.code, loc.name, w.code, lot.code, r.quantity "
-            "FROM logistics_deliveryline l JOIN catalog_product p ON p.id = l.product_id "
+            "AS package_weights "
+            "FROM logistics_deliveryorder d JOIN logistics_warehouse w ON w.id = d.warehouse_id WHERE d.id = %s) head "
+            "LEFT JOIN logistics_deliveryline l ON l.delivery_id = head.id "
+            "LEFT JOIN catalog_product p ON p.id = l.product_id "
             "LEFT JOIN logistics_reservation r ON r.line_id = l.id "
             "LEFT JOIN logistics_stockquant q ON q.id = r.quant_id "
             "LEFT JOIN logistics_location loc ON loc.id = q.location_id "
-            "LEFT JOIN logistics_warehouse w ON w.id = loc.warehouse_id "
+            "LEFT JOIN logistics_warehouse lw ON lw.id = loc.warehouse_id "
             "LEFT JOIN logistics_lot lot ON lot.id = q.lot_id "
-            "WHERE l.delivery_id = %s ORDER BY l.position, l.id, r.id",
+            "ORDER BY l.position, l.id, r.id",
             [pk],
         )
-        lines = cursor.fetchall()
+        found = cursor.fetchall()
+        if not found:
+            return None
+        names = [column.name for column in cursor.description[:18]]
+    first = found[0]
     return DeliveryValues(
-        row=row, backorders=found[18], packages=list(zip(found[19], found[20], strict=True)), lines=lines
+        row=dict(zip(names, first[:18], strict=True)),
+        backorders=first[18],
+        packages=list(zip(first[19], first[20], strict=True)),
+        lines=[row[21:] for row in found if row[21] is not None],
     )
 
 

@@ -398,20 +398,44 @@ def release_stock(*, quant_id: int, quantity: Decimal) -> None:
         cursor.execute("UPDATE logistics_stockquant SET reserved = reserved - %s WHERE id = %s", [quantity, quant_id])
 
 
-def _reserve_lines(delivery: DeliveryOrder) -> None:
+_LOCK_WITH_LINES = (
+    "SELECT d.number, d.state, d.warehouse_id, l.id, l.product_id, l.quantity - l.shipped - l.reserved "
+    "FROM logistics_deliveryorder d JOIN logistics_deliveryline l ON l.delivery_id = d.id "
+    "WHERE d.id = %s ORDER BY l.id FOR UPDATE OF d, l"
+)
+
+
+def _lock_with_lines(pk: int) -> tuple[DeliveryOrder, list[tuple[int, int, Decimal]]]:
+    """Lock a delivery and its lines in one statement (the delivery first, as _lock_delivery does) and answer
+    it with its number, state and warehouse (any other field loads when asked for) and each line's id, product
+    and what it misses."""
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCK_WITH_LINES, [pk])
+        rows = cursor.fetchall()
+        if not rows:  # no such delivery, or (never made so, but possible) one without lines
+            cursor.execute(
+                "SELECT number, state, warehouse_id FROM logistics_deliveryorder WHERE id = %s FOR UPDATE", [pk]
+            )
+            found = cursor.fetchone()
+            if found is None:
+                raise DeliveryOrder.DoesNotExist(f"No delivery {pk}.")
+            rows = [(*found, None, None, None)]
+    read = dict(zip(("id", "number", "state", "warehouse_id"), (pk, *rows[0][:3]), strict=True))
+    # from_db takes the values in the model's field order; the fields not read are deferred.
+    names = [field.attname for field in DeliveryOrder._meta.concrete_fields if field.attname in read]
+    delivery = DeliveryOrder.from_db(connection.alias, names, [read[name] for name in names])
+    return delivery, [(line_id, product_id, missing) for *_head, line_id, product_id, missing in rows if line_id]
+
+
+def _reserve_lines(delivery: DeliveryOrder, lines: list[tuple[int, int, Decimal]]) -> None:
     """Reserve what the locked delivery's lines still miss and make it ready to pick once every line is held
-    in full (or waiting again if not), in a few statements: a reservation is what eight clients at once ask of
-    the same few products."""
+    in full (or waiting again if not), in a statement a line: a reservation is what eight clients at once ask
+    of the same few products."""
     if delivery.state not in {DeliveryOrder.State.WAITING, DeliveryOrder.State.READY}:
         return
     complete = True
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id, product_id, quantity - shipped - reserved FROM logistics_deliveryline "
-            "WHERE delivery_id = %s ORDER BY id FOR UPDATE",
-            [delivery.pk],
-        )
-        for line_id, product_id, missing in cursor.fetchall():
+        for line_id, product_id, missing in lines:
             if missing > 0:
                 cursor.execute(
                     _RESERVE_LINE,
@@ -428,8 +452,8 @@ def _reserve_lines(delivery: DeliveryOrder) -> None:
 @transaction.atomic
 def delivery_reserve(*, delivery: DeliveryOrder) -> DeliveryOrder:
     """Reserve whatever the delivery's lines still miss (stock arrived, or the delivery was just made)."""
-    delivery = DeliveryOrder.objects.select_for_update(of=("self",)).select_related("warehouse").get(pk=delivery.pk)
-    _reserve_lines(delivery)
+    delivery, lines = _lock_with_lines(delivery.pk)
+    _reserve_lines(delivery, lines)
     return delivery
 
 
@@ -437,8 +461,9 @@ def delivery_reserve(*, delivery: DeliveryOrder) -> DeliveryOrder:
 def delivery_reserve_again(*, actor: User | None, delivery: DeliveryOrder) -> DeliveryOrder:
     """A person asks to reserve a delivery's missing goods again; only a waiting or ready one can be, and
     asking about any other is refused with its state (the automatic path, delivery_reserve, just skips it)."""
-    delivery = _lock_delivery(delivery, DeliveryOrder.State.WAITING, DeliveryOrder.State.READY)
-    _reserve_lines(delivery)
+    delivery, lines = _lock_with_lines(delivery.pk)
+    _refuse_unless(delivery, DeliveryOrder.State.WAITING, DeliveryOrder.State.READY)
+    _reserve_lines(delivery, lines)
     return delivery
 
 
@@ -589,12 +614,16 @@ def delivery_cancel_for_order(*, actor: User | None, order_id: int, reason: str)
 
 def _lock_delivery(delivery: DeliveryOrder, *states: str) -> DeliveryOrder:
     delivery = DeliveryOrder.objects.select_for_update(of=("self",)).select_related("warehouse").get(pk=delivery.pk)
+    _refuse_unless(delivery, *states)
+    return delivery
+
+
+def _refuse_unless(delivery: DeliveryOrder, *states: str) -> None:
     if delivery.state not in states:
         raise ServiceError(
             _("Delivery %(number)s is %(state)s; that cannot be done now.")
             % {"number": delivery, "state": delivery.get_state_display().lower()}
         )
-    return delivery
 
 
 @transaction.atomic

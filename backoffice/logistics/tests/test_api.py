@@ -504,8 +504,10 @@ def test_a_delivery_action_answers_what_the_detail_serializer_says(logistics):
         json.dumps(DeliveryOrderSerializer(selectors.delivery_detail(pk=backorder.pk)).data)
     )
     assert [(r["lot"], r["quantity"]) for r in answer.json()["lines"][0]["reservations"]] == [("L-3", "0.250")]
-    # The token, the transaction (savepoint, lock, lines, one a line, state, release), the answer's two.
-    assert len(queries) == 9, [query["sql"] for query in queries]
+    # The token, the transaction (savepoint, the delivery and its lines locked, one a line, state, release),
+    # the answer.
+    assert len(queries) == 7, [query["sql"] for query in queries]
+    assert logistics.post(f"{DELIVERIES}999999/reserve/").status_code == 404
 
 
 def test_the_delivery_list_takes_the_same_queries_for_2_or_12_deliveries(logistics):
