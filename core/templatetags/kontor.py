@@ -303,3 +303,81 @@ def portal_header_end(context) -> str:
     from core.layout import portal_header_end as end
 
     return end(context)
+
+
+@register.simple_tag(takes_context=True)
+def pagination(context) -> str:
+    """A list's "Showing 1–25 of N" and its Previous / Page / Next links (was templates/includes/pagination.html).
+
+    Written in Python with the same markup, which every list page draws; a test compares it with the template.
+    """
+    from django.template.defaulttags import querystring
+    from django.utils.html import conditional_escape
+    from django.utils.translation import gettext
+
+    from core.renderers import template_text as text
+
+    page = context.get("page")
+    paginator = getattr(page, "paginator", None)
+    if paginator is None or not (paginator.num_pages > 1 or paginator.count):
+        return mark_safe("\n\n")  # noqa: S308 - line breaks, as the template gave
+    estimate = getattr(paginator, "count_is_estimate", False)
+    lower_bound = getattr(paginator, "count_is_lower_bound", False)
+    start, end = text(page.start_index()), text(page.end_index())
+    if estimate:
+        showing = gettext("Showing %(start)s–%(end)s of about %(total)s")
+        showing %= {"start": start, "end": end, "total": text(number(paginator.count))}
+    elif lower_bound:
+        showing = gettext("Showing %(start)s–%(end)s of more than %(total)s")
+        showing %= {"start": start, "end": end, "total": text(number(paginator.count - 1))}
+    else:
+        showing = gettext("Showing %(start)s–%(end)s of %(total)s")
+        showing %= {"start": start, "end": end, "total": text(number(paginator.count))}
+    parts = [
+        '\n\n<div class="d-flex flex-wrap align-items-center justify-content-between gap-2 mt-3">\n  '
+        f'<p class="small text-body-secondary mb-0">{showing}</p>\n  '
+    ]
+    if page.has_previous() or page.has_next():
+        target = text(context.get("target") or "results")
+
+        def link(number_: int, rel: str, label: str) -> str:
+            href = conditional_escape(querystring(context, page=number_))
+            return (
+                f'<li class="page-item"><a class="page-link" href="{href}" hx-get="{href}" hx-target="#{target}" '
+                f'hx-push-url="true" rel="{rel}">{text(label)}</a></li>'
+            )
+
+        def disabled(label: str) -> str:
+            return f'<li class="page-item disabled"><span class="page-link">{text(label)}</span></li>'
+
+        previous = (
+            f"\n      {link(page.previous_page_number(), 'prev', gettext('Previous'))}\n      "
+            if page.has_previous()
+            else disabled(gettext("Previous"))
+        )
+        next_ = (
+            f"\n      {link(page.next_page_number(), 'next', gettext('Next'))}\n      "
+            if page.has_next()
+            else disabled(gettext("Next"))
+        )
+        number_text = text(page.number)
+        if estimate:
+            current = gettext("Page %(number)s of about %(pages)s") % {
+                "number": number_text,
+                "pages": text(number(paginator.num_pages)),
+            }
+        elif lower_bound:
+            current = gettext("Page %(number)s") % {"number": number_text}
+        else:
+            current = gettext("Page %(number)s of %(pages)s") % {
+                "number": number_text,
+                "pages": text(paginator.num_pages),
+            }
+        parts.append(
+            f'\n  <nav aria-label="{text(gettext("Pages"))}">\n    <ul class="pagination pagination-sm mb-0">\n      '
+            f"{previous}\n"
+            f'      <li class="page-item active" aria-current="page"><span class="page-link">{current}</span></li>\n      '
+            f"{next_}\n    </ul>\n  </nav>\n  "
+        )
+    parts.append("\n</div>\n\n")
+    return mark_safe("".join(parts))  # noqa: S308 - every value above was escaped
