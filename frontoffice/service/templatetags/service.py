@@ -6,6 +6,7 @@ from functools import lru_cache
 from html import escape
 
 from django import template
+from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.template.defaultfilters import filesizeformat, linebreaksbr
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
@@ -208,3 +209,68 @@ def ticket_conversation(context, messages: list[dict], *, ticket: Ticket, can_dr
       """
         )
     return SafeString("".join(html))
+
+
+@lru_cache(maxsize=8)
+def _portal_ticket_url(script_prefix: str, urlconf) -> str:
+    """Ticket.get_portal_url with a placeholder for the number, reversed once (not once a row)."""
+    return escape(reverse("portal-ticket", args=[987654321]).replace("987654321", "{number}"))
+
+
+def _portal_badges() -> dict[str, str]:
+    """The status badges of service/portal/_status_badge.html by status ("" for the others): the customer's words.
+    (The include ended in a line break, which the rows keep.)"""
+    info = '<span class="badge badge-status badge-info">{}</span>'
+    return {
+        "pending-customer": '<span class="badge badge-status badge-warning"><i class="bi bi-hourglass-split" '
+        f'aria-hidden="true"></i> {escape(_("Waiting for you"))}</span>',
+        "new": info.format(escape(_("Received"))),
+        "resolved": f'<span class="badge badge-status badge-success">{escape(_("Resolved"))}</span>',
+        "closed": f'<span class="badge badge-status badge-muted">{escape(_("Closed"))}</span>',
+        "": info.format(escape(_("In progress"))),
+    }
+
+
+@register.simple_tag
+def portal_ticket_rows(rows, *, user) -> SafeString:
+    """The <li> rows of the customer's ticket list, rendered in Python with the markup the template drew (the
+    template language spent two thirds of the page's time on 20 rows). The list around them is in
+    service/portal/ticket_list.html."""
+    language = get_language() or ""
+    date_format = _date_format(language)
+    current_timezone = timezone.get_current_timezone()
+    detail_url = _portal_ticket_url(get_script_prefix(), get_urlconf())
+    opened, by, updated = _("Opened %(date)s"), _("by %(name)s"), _("updated %(when)s")
+    badges = _portal_badges()
+    html = []
+    for ticket in rows:
+        waiting = " ticket-waiting border-start border-4 border-warning" if ticket.status == "pending-customer" else ""
+        created = DateFormat(timezone.localtime(ticket.created_at, current_timezone)).format(date_format)
+        requested_by = ""
+        if ticket.requester.user_id != user.pk:
+            requested_by = " · " + by % {"name": escape(str(ticket.requester))}
+        activity = DateFormat(timezone.localtime(ticket.last_activity_at, current_timezone)).format("c")
+        html.append(
+            f"""
+    <li class="list-group-item list-group-item-action position-relative py-3{waiting}">
+      <div class="d-flex flex-wrap align-items-start justify-content-between gap-2">
+        <div class="flex-grow-1" style="min-width: 0">
+          <a class="fw-medium stretched-link text-break" href="{detail_url.format(number=ticket.number)}">\
+<span class="text-body-secondary">{escape(ticket.reference)}</span> {escape(ticket.subject)}</a>
+          <div class="small text-body-secondary">
+            {opened % {"date": escape(created)}}{requested_by} · <time datetime="{escape(activity)}">\
+{updated % {"when": escape(naturaltime(ticket.last_activity_at))}}</time>
+          </div>
+        </div>
+        <div>{badges.get(ticket.status, badges[""])}
+</div>
+      </div>
+    </li>
+    """
+        )
+    return SafeString("".join(html))
+
+
+@lru_cache(maxsize=16)
+def _date_format(language: str) -> str:
+    return get_format("SHORT_DATE_FORMAT", language)

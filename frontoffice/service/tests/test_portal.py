@@ -1,11 +1,15 @@
 """The customer portal's support pages: the list, a new ticket, the conversation, files, rating, guest links."""
 
+from pathlib import Path
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.template import Context, Template
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 
 from config import urls as project_urls
 from core.accounts.tests.factories import UserFactory
@@ -120,6 +124,36 @@ def test_the_list_has_an_empty_state_and_htmx_gets_only_the_results(portal, pers
     response = portal.get(reverse("portal-tickets"), {"q": "nothing like it"}, headers={"HX-Request": "true"})
     page = response.content.decode()
     assert "<html" not in page and "Nothing matches these filters" in page
+
+
+# The list's rows as the template rendered them before they moved to Python (service/templatetags/service.py).
+TEMPLATE_ROWS = "{% load i18n humanize %}" + (Path(__file__).parent / "portal_ticket_rows_template.html").read_text()
+
+
+def _without_blank_lines(html: str) -> str:
+    return "\n".join(line for line in html.splitlines() if line.strip())
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+def test_the_list_rows_are_the_templates_markup(portal, person, customer_user, language):
+    colleague = colleague_of(person, first_name="<i>Bo</i>", last_name="& Co")
+    for status in Status.values:
+        ticket = make_ticket(requester=person, subject=f"<b>{status}</b> & more")
+        Ticket.objects.filter(pk=ticket.pk).update(
+            status=status, resolved_at=ticket.created_at, closed_at=ticket.created_at
+        )
+    make_ticket(requester=colleague, subject="Colleague's")
+    with translation.override("en"):
+        if language == "sv":
+            portal.post("/i18n/setlang/", {"language": "sv", "next": "/portal/"})
+        response = portal.get(reverse("portal-tickets"))
+        html = response.content.decode()
+        rows = list(response.context["rows"])
+        with translation.override(language):
+            expected = Template(TEMPLATE_ROWS).render(Context({"rows": rows, "user": customer_user}))
+    assert len(rows) == len(Status.values) + 1
+    assert "ticket-waiting" in expected and "&lt;i&gt;Bo&lt;/i&gt; &amp; Co" in expected
+    assert _without_blank_lines(expected) in _without_blank_lines(html)
 
 
 def test_the_list_takes_the_same_number_of_queries_for_three_tickets_or_ten(portal, person):
