@@ -4,6 +4,7 @@ Reads come from the selectors, writes go through the services with the request's
 keeps the ledger's rules and audit trail. Finance writes; Management reads; nobody else sees the books.
 """
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
@@ -478,6 +479,13 @@ class InvoiceSerializer(InvoiceSummarySerializer):
         read_only_fields = fields
 
 
+@functools.cache
+def _invoice_representation() -> InvoiceSerializer:
+    """One InvoiceSerializer for answers, its fields built once: a ModelSerializer builds them from the model for
+    every instance, which cost a fifth of an issue. Its fields take nothing from the request."""
+    return InvoiceSerializer()
+
+
 class InvoiceIssueSerializer(serializers.Serializer):
     invoice_date = serializers.DateField(
         required=False, allow_null=True, help_text=_("The invoice's date; today if left out.")
@@ -562,7 +570,7 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         """The same answer for an invoice just issued, from what issuing read and wrote: it left the lines on the
         invoice, and a draft has no credit notes (only an issued invoice is credited)."""
         invoice._prefetched_objects_cache.setdefault("credit_notes", Invoice.objects.none())
-        return Response(InvoiceSerializer(invoice, context=self.get_serializer_context()).data)
+        return Response(_invoice_representation().to_representation(invoice))
 
     @extend_schema(
         summary="Issue a draft invoice",
@@ -575,14 +583,21 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @action(detail=True, methods=["post"])
     def issue(self, request: Request, pk: str | None = None) -> Response:
-        invoice = self.get_object()
+        try:
+            # Issuing reads the invoice under its lock; it is not read before (no object rights to check).
+            invoice = Invoice(pk=int(self.kwargs[self.lookup_field]))
+        except ValueError:
+            raise Http404 from None
         body = InvoiceIssueSerializer(data=request.data)
         body.is_valid(raise_exception=True)
 
         def work() -> Response:
-            issued = services.invoice_issue(
-                actor=request.user, invoice=invoice, invoice_date=body.validated_data.get("invoice_date")
-            )
+            try:
+                issued = services.invoice_issue(
+                    actor=request.user, invoice=invoice, invoice_date=body.validated_data.get("invoice_date")
+                )
+            except Invoice.DoesNotExist:
+                raise Http404 from None
             return self._answer_issued(issued)
 
         return idempotent(request, work)

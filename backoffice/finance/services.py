@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
-from django.db.models import Case, Q, Value, When
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -232,7 +232,9 @@ def entry_record(
     lines = _clean_lines(lines)
     if not date_checked:
         _check_date(date, ledger)  # before the journal's lock: it reads only what posting cannot change
-    with transaction.atomic():
+    # No savepoint of its own: every caller is a service in its own transaction (or savepoint) and lets an error
+    # go, and two round trips fewer while the journal is locked count for every poster.
+    with transaction.atomic(savepoint=False):
         journal = Journal.objects.select_for_update().get(pk=journal.pk)  # one poster per journal: a clean chain
         last = (
             JournalEntry.objects.filter(journal=journal, chain_position__isnull=False)
@@ -417,18 +419,13 @@ def billing_policy_set(*, actor: User | None, organization: Organization, invoic
 
 
 def _billing_address(organization: Organization) -> dict[str, str] | None:
-    """The billing address (the default one first), else any address: one query."""
-    billing_first = Case(When(kind=Address.Kind.BILLING, then=Value(0)), default=Value(1))
-    address = organization.addresses.order_by(billing_first, "-is_default", "pk").first()
-    if address is None:
+    """The billing address (the default one first), else any address: one query (a customer has a few)."""
+    fields = ("line1", "line2", "postal_code", "city", "country")
+    rows = organization.addresses.values_list("kind", "is_default", "pk", *fields)
+    if not rows:
         return None
-    return {
-        "line1": address.line1,
-        "line2": address.line2,
-        "postal_code": address.postal_code,
-        "city": address.city,
-        "country": address.country,
-    }
+    best = min(rows, key=lambda row: (row[0] != Address.Kind.BILLING, not row[1], row[2]))
+    return dict(zip(fields, best[3:], strict=True))
 
 
 def _invoice_lines(invoice: Invoice, lines: list[InvoiceLineInput]) -> list[InvoiceLine]:

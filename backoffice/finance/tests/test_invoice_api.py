@@ -6,6 +6,7 @@ import pytest
 
 from backoffice.finance.models import FiscalYear, Invoice, JournalEntry
 from backoffice.finance.tests.test_invoice_pages import make_invoice
+from core.models import IdempotentRequest
 from core.parties.models import Address
 from core.parties.tests.factories import OrganizationFactory
 
@@ -109,14 +110,21 @@ def test_issuing_takes_a_fixed_number_of_queries(
 ):
     first, invoice = make_invoice(), make_invoice()
     finance.post(f"{INVOICES}{first.pk}/issue/", {}, format="json")  # the process's caches (content types) filled
-    # The token (the user's rights are cached), the invoice, the key looked up, then in the key's transaction (a
-    # savepoint here, in the test's): the key stored; in the service's savepoint the invoice locked, its lines, the
-    # settings, the fiscal year, the billing address, the sales journal and its accounts; the number; in the
-    # posting's savepoint the journal locked, its last hash, the entry, its lines, its number and its posting; the
-    # invoice, both audit rows in one insert, the event (savepoint, sequence, row, release); the answer kept.
-    with django_capture_on_commit_callbacks(execute=False), django_assert_num_queries(31):
+    # The token (the user's rights are cached), the key looked up, then in the key's transaction (a savepoint here,
+    # in the test's): the key stored; in the service's savepoint the invoice locked, its lines, the settings, the
+    # fiscal year, the billing address, the sales journal and its accounts; the number; the journal locked, its last
+    # hash, the entry, its lines, its number and its posting; the invoice, both audit rows in one insert, the event
+    # (savepoint, sequence, row, release); the answer kept.
+    with django_capture_on_commit_callbacks(execute=False), django_assert_num_queries(28):
         response = finance.post(f"{INVOICES}{invoice.pk}/issue/", {}, format="json", HTTP_IDEMPOTENCY_KEY="issue-3")
     assert response.status_code == 200, response.content
+
+
+def test_issuing_a_missing_invoice_is_not_found(finance):
+    assert finance.post(f"{INVOICES}999999/issue/", {}, format="json").status_code == 404
+    missing = finance.post(f"{INVOICES}999999/issue/", {}, format="json", HTTP_IDEMPOTENCY_KEY="issue-4")
+    assert missing.status_code == 404 and not IdempotentRequest.objects.filter(key="issue-4").exists()
+    assert finance.post(f"{INVOICES}x/issue/", {}, format="json").status_code == 404
 
 
 def test_credit_with_a_key_creates_one_credit_note(finance):
