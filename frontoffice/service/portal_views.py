@@ -116,7 +116,10 @@ class TicketForm(forms.Form):
             ]
         else:
             del self.fields["cc"]
-        self.categories = {category.pk: category for category in selectors.portal_categories()}
+        categories = selectors.portal_categories()
+        if self.is_bound:
+            categories = categories.select_related("queue")  # a submitted ticket goes to its category's queue
+        self.categories = {category.pk: category for category in categories}
         if self.categories:
             self.fields["category"].choices = [("", _("Choose…"))] + [
                 (category.pk, category.name) for category in self.categories.values()
@@ -208,7 +211,10 @@ def _apply_error(form: forms.Form, error: ServiceError) -> None:
 def _person(request: HttpRequest) -> Person | None:
     """The signed-in customer's person, or None when the login belongs to no active person."""
     person = person_for_portal_user(user=request.user)
-    return person if person is not None and person.is_active else None
+    if person is None or not person.is_active:
+        return None
+    person.user = request.user  # the login it was found by: person.user (the mail's language) reads no row again
+    return person
 
 
 def _help_center_url(name: str) -> str:

@@ -237,7 +237,7 @@ def ticket_open(
     _assign_new(ticket)
     ticket.save()
     if cc:
-        ticket.cc.set(cc)
+        ticket.cc.add(*cc)  # a new ticket copies nobody yet: one INSERT, not set()'s reads first
     message = Message.objects.create(
         ticket=ticket,
         kind=Message.Kind.REPLY,
@@ -251,7 +251,7 @@ def ticket_open(
     _attach(ticket, message, attachments, actor)
     audit_record(actor=actor, instance=ticket, action=AuditEntry.Action.CREATE)
     publish("service.ticket_created", _created_payload(ticket), aggregate=ticket)
-    mail.ticket_acknowledgement(ticket)
+    mail.ticket_acknowledgement(ticket, cc=cc)  # the copied people as just set: no query for them
     if ticket.assignee_id:
         _notify_assignee(ticket)
     return ticket

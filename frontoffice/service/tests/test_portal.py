@@ -232,6 +232,29 @@ def test_a_new_ticket_with_a_picture_and_a_copied_colleague(portal, person, djan
     assert "Page 2 always jams.<br>See the picture." in page
 
 
+def test_a_submission_acknowledges_requester_and_copies_in_their_language_in_few_queries(
+    portal, person, customer_user, django_capture_on_commit_callbacks
+):
+    from django.core import mail as outbox_mail
+
+    customer_user.language = "sv"
+    customer_user.save(update_fields=["language"])
+    category = CategoryFactory(name="Printers")
+    colleague = colleague_of(person, first_name="Cecilia", last_name="Colleague")
+    portal.get(reverse("portal-ticket-create"))
+    data = {"subject": "Printer jams", "description": "Page 2 jams.", "category": category.pk, "cc": [colleague.pk]}
+    with django_capture_on_commit_callbacks(execute=True), CaptureQueriesContext(connection) as queries:
+        response = portal.post(reverse("portal-ticket-create"), data)
+    assert response.status_code == 302
+    # The session's user, the person, colleagues, categories with their queue, the SLA policy; the ticket, its copy,
+    # message, audit row and event (with the transaction's own statements).
+    assert len(queries) <= 16, "\n".join(query["sql"][:100] for query in queries.captured_queries)
+    (sent,) = outbox_mail.outbox
+    assert sorted(sent.to) == sorted([person.email.lower(), colleague.email.lower()])
+    assert Ticket.objects.get(subject="Printer jams").reference in sent.subject
+    assert "Vi har tagit emot ditt ärende" in sent.body  # Swedish: the requester's language
+
+
 @pytest.mark.parametrize(
     ("name", "content"),
     [
