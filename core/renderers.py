@@ -97,6 +97,44 @@ def _select(widget: dict) -> str | None:
     return "".join(parts)
 
 
+def _input_option(option: dict) -> str:
+    """radio_option.html / checkbox_option.html: the input, wrapped in its label when asked.
+
+    With the line breaks the three nested templates end with, as an {% include %} of them gives.
+    """
+    if not option.get("wrap_label"):
+        return f"{_input(option)}\n\n\n"
+    identifier = option["attrs"].get("id")
+    label_for = f' for="{conditional_escape(identifier)}"' if identifier else ""
+    return f"<label{label_for}>{_input(option)}\n {_text(option['label'])}</label>\n\n"
+
+
+_OPTION_INPUTS = ("django/forms/widgets/radio_option.html", "django/forms/widgets/checkbox_option.html")
+
+
+def _multiple_input(widget: dict) -> str | None:
+    """multiple_input.html (RadioSelect, CheckboxSelectMultiple): a <div> per option, optgroups as labelled divs."""
+    identifier = widget["attrs"].get("id")
+    css = widget["attrs"].get("class")
+    parts = [
+        "<div",
+        f' id="{_text(identifier)}"' if identifier else "",
+        f' class="{_text(css)}"' if css else "",
+        ">",
+    ]
+    for group, options, _index in widget["optgroups"]:
+        if group:
+            parts.append(f"\n  <div><label>{_text(group)}</label>")
+        for option in options:
+            if option["template_name"] not in _OPTION_INPUTS:
+                return None
+            parts.append(f"<div>\n    {_input_option(option)}</div>")
+        if group:
+            parts.append("\n  </div>")
+    parts.append("\n</div>")
+    return "".join(parts)
+
+
 def _error_list(context: dict) -> str:
     errors = context["errors"]
     if not errors:
@@ -113,6 +151,10 @@ _WIDGETS: dict[str, Callable[[dict], str | None]] = {
     "django/forms/widgets/textarea.html": _textarea,
     "django/forms/widgets/select.html": _select,
     _OPTION: _option,
+    "django/forms/widgets/radio.html": _multiple_input,
+    "django/forms/widgets/checkbox_select.html": _multiple_input,
+    "django/forms/widgets/multiple_input.html": _multiple_input,
+    **dict.fromkeys(_OPTION_INPUTS, _input_option),
 }
 _ERROR_LISTS = ("django/forms/errors/list/default.html", "django/forms/errors/list/ul.html")
 
@@ -127,7 +169,8 @@ class FastTemplatesSetting(TemplatesSetting):
     def _python_allowed(self) -> bool:
         """False when a project or app template replaces any of Django's templates written here (then they render)."""
         if self._python is None:
-            names = [*_WIDGETS, *_ERROR_LISTS, "django/forms/widgets/attrs.html"]
+            included = ("django/forms/widgets/attrs.html", "django/forms/widgets/input_option.html")
+            names = [*_WIDGETS, *_ERROR_LISTS, *included]
             origins = [self.get_template(name).origin.name.replace("\\", "/") for name in names]
             self._python = all("/django/forms/templates/django/forms/" in origin for origin in origins)
         return self._python

@@ -381,3 +381,49 @@ def pagination(context) -> str:
         )
     parts.append("\n</div>\n\n")
     return mark_safe("".join(parts))  # noqa: S308 - every value above was escaped
+
+
+@register.simple_tag(takes_context=True)
+def field_group(context) -> str:
+    """One form field with its label, errors and help text (was templates/includes/field.html, which calls this).
+
+    Written in Python with the template's markup (a test compares them): every form draws it once per field.
+    """
+    from core.renderers import template_text as text
+
+    field, stacked = context["field"], context.get("stacked")
+    kind = field_type(field)
+    column = "col-12" if stacked or kind in ("Textarea", "CheckboxSelectMultiple") else "col-md-6"
+    required = ' <span class="text-danger" aria-hidden="true">*</span>' if field.field.required else ""
+    if kind == "CheckboxInput":
+        body = (
+            f'\n  <div class="form-check{"" if stacked else " mt-md-4"}">\n    {styled(field)}\n    '
+            f'<label class="form-check-label" for="{text(field.id_for_label)}">{text(field.label)}</label>\n  </div>\n  '
+        )
+    elif kind == "CheckboxSelectMultiple":
+        choices = "".join(
+            f'\n      <div class="form-check">{choice.tag()}<label class="form-check-label" '
+            f'for="{text(choice.id_for_label)}">{text(choice.choice_label)}</label></div>\n    '
+            for choice in field
+        )
+        body = (
+            f'\n  <fieldset>\n    <legend class="form-label fs-6">{text(field.label)}{required}</legend>\n    '
+            f'<div class="d-flex flex-wrap gap-3">\n    {choices}\n    </div>\n  </fieldset>\n  '
+        )
+    else:
+        body = (
+            f'\n  <label class="form-label" for="{text(field.id_for_label)}">{text(field.label)}{required}</label>\n'
+            f"  {styled(field)}\n  "
+        )
+    errors = "".join(
+        f'<div class="invalid-feedback d-block" id="{text(field.auto_id)}_error">{text(error)}</div>'
+        for error in field.errors
+    )
+    help_text = (
+        f'<div class="form-text" id="{text(field.auto_id)}_helptext">{text(field.help_text)}</div>'
+        if field.help_text
+        else ""
+    )
+    return mark_safe(  # noqa: S308 - every value above was escaped or is a widget's own markup
+        f'\n<div class="{column}">\n  {body}\n  {errors}\n  {help_text}\n</div>\n\n'
+    )

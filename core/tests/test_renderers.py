@@ -89,11 +89,30 @@ def test_error_lists_match_the_templates(errors, field_id):
     assert str(fast) == str(template)
 
 
+@settings(max_examples=120, deadline=None)
+@given(
+    options=st.one_of(choices, grouped),
+    radio=st.booleans(),
+    value=st.one_of(st.none(), st.integers(0, 99), st.lists(st.integers(0, 99), max_size=3)),
+    widget_attrs=attributes,
+)
+def test_radio_buttons_and_checkbox_lists_match_the_templates(options, radio, value, widget_attrs):
+    widget = (forms.RadioSelect if radio else forms.CheckboxSelectMultiple)(attrs=widget_attrs, choices=options)
+    fast, template = both(widget, "pick", value)
+    assert fast == template
+    # One option at a time, as a template draws them ({{ choice.tag }}, {{ choice }}).
+    form_class = type("Pick", (forms.Form,), {"pick": forms.MultipleChoiceField(choices=options, widget=widget)})
+    data = {"pick": [str(value)] if isinstance(value, int) else [str(item) for item in value or []]}
+    for fast_option, template_option in zip(
+        form_class(data, renderer=FAST)["pick"], form_class(data, renderer=TEMPLATES)["pick"], strict=True
+    ):
+        assert fast_option.tag() == template_option.tag()
+        assert str(fast_option) == str(template_option)
+
+
 def test_widgets_with_their_own_template_still_render_through_it():
-    """Radio buttons, checkbox lists and date pickers split in two keep Django's templates (and markup)."""
+    """Date pickers split in two and file inputs with a clear box keep Django's templates (and markup)."""
     for widget, value in [
-        (forms.RadioSelect(choices=[(1, "One"), (2, "Two")]), 1),
-        (forms.CheckboxSelectMultiple(choices=[(1, "One"), (2, "Two")]), [2]),
         (forms.SplitDateTimeWidget(), datetime.datetime(2026, 11, 27, 8, 30)),
         (forms.ClearableFileInput(), None),
     ]:
@@ -126,7 +145,8 @@ def test_plain_widgets_skip_the_template_engine(monkeypatch):
     forms.Textarea().render("body", "x", renderer=FAST)
     str(ErrorList(["Wrong"], renderer=FAST))
     forms.RadioSelect(choices=[(1, "One")]).render("pick", 1, renderer=FAST)
-    assert rendered == ["django/forms/widgets/radio.html"]
+    forms.ClearableFileInput().render("file", None, renderer=FAST)
+    assert rendered == ["django/forms/widgets/clearable_file_input.html"]
 
 
 def test_a_project_template_overriding_a_widget_turns_the_python_off(settings, tmp_path):
