@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from core.parties.tests.factories import PersonFactory
-from frontoffice.service import services
+from frontoffice.sales.models import SalesOrder
+from frontoffice.service import selectors, services
 from frontoffice.service.attachments import check
 from frontoffice.service.models import Message, Ticket
 from frontoffice.service.tests.factories import QueueFactory, make_ticket
@@ -19,8 +20,11 @@ from frontoffice.service.tests.factories import QueueFactory, make_ticket
 pytestmark = pytest.mark.django_db
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
 
-# The conversation as the template rendered it before it moved to Python.
+# The conversation and the customer card as the template rendered them before they moved to Python.
 TEMPLATE_CONVERSATION = "{% load i18n %}" + (Path(__file__).parent / "ticket_conversation_template.html").read_text()
+TEMPLATE_CUSTOMER_CARD = (
+    "{% load i18n service %}" + (Path(__file__).parent / "ticket_customer_card_template.html").read_text()
+)
 
 
 def _without_blank_lines(html: str) -> str:
@@ -123,3 +127,38 @@ def test_merged_ticket_shows_its_target(client, agent, queue):
     page = client.get(source.get_absolute_url()).content.decode()
     assert f"This ticket was merged into {target.reference}." in page
     assert f'href="{target.get_absolute_url()}"' in page
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+@pytest.mark.parametrize("full", [True, False])
+def test_customer_card_is_the_templates_markup(agent, queue, language, full):
+    """With an organization, a phone, copies, other tickets and open orders, and without any of them."""
+    if full:
+        requester = PersonFactory(first_name="<i>Ada</i>", phone="+46 8 <123>", email="ada@example.com")
+        colleague = PersonFactory(first_name="Bo & Co", organization=requester.organization)
+        ticket = make_ticket(queue=queue, requester=requester, cc=[colleague])
+        make_ticket(queue=queue, requester=requester, subject="A <long> subject that goes on and on and on, past forty")
+        make_ticket(queue=queue, requester=colleague, subject="Short")
+        orders = [
+            SalesOrder(pk=7, number="SO-<7>", delivery_status="partly", invoice_status=SalesOrder.InvoiceStatus.PAID),
+            SalesOrder(pk=8, number="SO-8"),
+        ]
+    else:
+        requester = PersonFactory(organization=None, phone="", email="solo@example.com")
+        ticket = make_ticket(queue=queue, requester=requester)
+        orders = []
+    ticket = selectors.ticket_for_agent_page(user=agent, number=ticket.number)
+    context = {
+        "ticket": ticket,
+        "cc": selectors.ticket_cc_names(ticket=ticket),
+        "other_tickets": selectors.customer_other_tickets(ticket=ticket),
+        "open_orders": orders,
+    }
+    assert len(context["other_tickets"]) == (2 if full else 0)
+    with translation.override(language):
+        expected = Template(TEMPLATE_CUSTOMER_CARD).render(Context(context))
+        rendered = Template(
+            "{% load service %}    {% ticket_customer_card ticket cc=cc other_tickets=other_tickets "
+            "open_orders=open_orders %}\n"
+        ).render(Context(context))
+    assert rendered == expected
