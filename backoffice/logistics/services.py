@@ -573,7 +573,8 @@ def delivery_create_for_order(
         action=AuditEntry.Action.CREATE,
         message=_("For order %(order)s") % {"order": order_number},
     )
-    return delivery_reserve(delivery=delivery)
+    delivery.state = delivery_reserve(delivery=delivery).state
+    return delivery
 
 
 @transaction.atomic
