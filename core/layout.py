@@ -10,6 +10,7 @@ placeholders for those values (they must appear as plain `{{ name }}` or through
 from functools import lru_cache
 from urllib.parse import quote
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
 from django.utils.html import conditional_escape
@@ -46,7 +47,9 @@ class Skeleton:
 
     def render(self, *, csrf_token: str, path: str, variant=(), **values) -> SafeString:
         """The markup with the values in place: text is escaped, SafeString (markup) is put in as it is."""
-        html = self._render(get_language() or "", get_script_prefix(), tuple(variant))
+        key = (get_language() or "", get_script_prefix(), tuple(variant))
+        # With DEBUG on, templates are read afresh on every request (no cached loader): so is the skeleton.
+        html = self._render_once(*key) if settings.DEBUG else self._render(*key)
         html = html.replace(_MARK.format("csrf"), conditional_escape(csrf_token))
         html = html.replace(_MARK.format("path"), conditional_escape(path))
         for name in self.names:
@@ -72,7 +75,9 @@ def staff_topbar(context) -> SafeString:
     return STAFF_TOPBAR.render(
         csrf_token=str(context.get("csrf_token") or ""),
         path=request.get_full_path(),
-        bell=_bell(get_language() or "", get_script_prefix(), int(count or 0)),
+        bell=(_bell.__wrapped__ if settings.DEBUG else _bell)(
+            get_language() or "", get_script_prefix(), int(count or 0)
+        ),
         query=context.get("query") or "",
         initial=short_name[:1].upper(),
         full_name=user.get_full_name() if signed_in else "",

@@ -13,9 +13,9 @@ from collections.abc import Callable
 
 from django.forms.renderers import TemplatesSetting
 from django.utils.formats import localize
-from django.utils.timezone import template_localtime
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
+from django.utils.timezone import template_localtime
 
 _INPUT = "django/forms/widgets/input.html"
 _INPUT_TYPES = (

@@ -22,9 +22,7 @@ def organizations():
     return make
 
 
-def _paginate(
-    page_number=1, per_page: int = 5, **options
-) -> tuple[ListPaginator, object, CaptureQueriesContext]:
+def _paginate(page_number=1, per_page: int = 5, **options) -> tuple[ListPaginator, object, CaptureQueriesContext]:
     paginator = ListPaginator(Organization.objects.order_by("name", "pk"), per_page, **options)
     with CaptureQueriesContext(connection) as queries:
         page = paginator.get_page(page_number)
