@@ -153,6 +153,56 @@ def next_number(key: str, year: int) -> int:
         return cursor.fetchone()[0]
 
 
+@dataclass(frozen=True)
+class JournalHead:
+    """A journal locked for one posting: the entry's number in the journal's series for the year, where the chain
+    stands (position 0 and no hash for an empty journal), and the number of a document booked with the entry."""
+
+    journal: Journal
+    year: int
+    number: int
+    position: int
+    hash: str
+    document_number: int | None = None
+
+
+def journal_lock(journal: Journal, year: int, *, document_series: str = "") -> JournalHead:
+    """Lock the journal (one poster at a time, so the chain stays clean), then in one statement take its next
+    number for the year, read the chain's last position and hash, and, for a document numbered with its entry (an
+    invoice), the next number of `document_series`. The rows stay locked until the transaction ends, so the
+    numbers have no gaps and a rollback gives them back; every poster takes the journal first."""
+    journal = Journal.objects.select_for_update().get(pk=journal.pk)
+    series = NumberSeries._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(  # a new statement, so it sees every entry committed before the lock was ours
+            f"""
+            WITH entry_number AS (
+                INSERT INTO {series} (key, year, last) VALUES (%(entry_series)s, %(year)s, 1)
+                ON CONFLICT (key, year) DO UPDATE SET last = {series}.last + 1 RETURNING last
+            ), document_number AS (
+                INSERT INTO {series} (key, year, last) SELECT %(document_series)s, %(year)s, 1
+                WHERE %(document_series)s <> ''
+                ON CONFLICT (key, year) DO UPDATE SET last = {series}.last + 1 RETURNING last
+            )
+            SELECT (SELECT last FROM entry_number), (SELECT last FROM document_number),
+                   coalesce(head.chain_position, 0), coalesce(head.hash, '')
+            FROM (SELECT 1) AS one LEFT JOIN LATERAL (
+                SELECT chain_position, hash FROM {JournalEntry._meta.db_table}
+                WHERE journal_id = %(journal)s AND chain_position IS NOT NULL
+                ORDER BY chain_position DESC LIMIT 1
+            ) AS head ON true
+            """,
+            {
+                "entry_series": f"journal:{journal.code}",
+                "document_series": document_series,
+                "year": year,
+                "journal": journal.pk,
+            },
+        )
+        number, document_number, position, last_hash = cursor.fetchone()
+    return JournalHead(journal, year, number, position, last_hash, document_number)
+
+
 def entry_hash(entry: JournalEntry, lines: Iterable[JournalLine], previous_hash: str) -> str:
     """sha256 over what the entry says and the hash before it: change any of it and every later hash breaks."""
     parts = [
@@ -221,11 +271,13 @@ def entry_record(
     ledger: LedgerSettings | None = None,
     date_checked: bool = False,
     audit: bool = True,
+    head: JournalHead | None = None,
 ) -> JournalEntry:
     """Create and post in one step: what invoices, payments and other services book. The same rules and the
     same result as entry_create then entry_post, without reading back what was just written (the hot path of
     issuing invoices and booking payments). A caller that has checked the date in this transaction says so
-    (`date_checked`), and one that writes the audit row itself with its own (`audit=False`, see `_audit`)."""
+    (`date_checked`), one that writes the audit row itself with its own (`audit=False`, see `_audit`), and one
+    that locked the journal to number a document with the entry gives what it got (`head`, see journal_lock)."""
     description = (description or "").strip()
     if not description:
         raise ServiceError({"description": _("Say what the entry is for.")})
@@ -235,13 +287,11 @@ def entry_record(
     # No savepoint of its own: every caller is a service in its own transaction (or savepoint) and lets an error
     # go, and two round trips fewer while the journal is locked count for every poster.
     with transaction.atomic(savepoint=False):
-        journal = Journal.objects.select_for_update().get(pk=journal.pk)  # one poster per journal: a clean chain
-        last = (
-            JournalEntry.objects.filter(journal=journal, chain_position__isnull=False)
-            .order_by("-chain_position")
-            .values("chain_position", "hash")
-            .first()
-        )
+        if head is None:
+            head = journal_lock(journal, date.year)
+        elif (head.journal.pk, head.year) != (journal.pk, date.year):
+            raise ValueError("The journal was locked for another journal or year.")
+        journal = head.journal
         user = actor if actor and actor.is_authenticated else None
         entry = JournalEntry.objects.create(
             journal=journal,
@@ -264,9 +314,9 @@ def entry_record(
             )
             for line in lines
         )
-        entry.number = f"{journal.code}-{date.year}-{next_number(f'journal:{journal.code}', date.year):05d}"
-        entry.chain_position = (last["chain_position"] + 1) if last else 1
-        entry.previous_hash = last["hash"] if last else ""
+        entry.number = f"{journal.code}-{date.year}-{head.number:05d}"
+        entry.chain_position = head.position + 1
+        entry.previous_hash = head.hash
         entry.hash = entry_hash(entry, rows, entry.previous_hash)
         entry.state = JournalEntry.State.POSTED
         entry.posted_at = timezone.now()
@@ -598,14 +648,18 @@ def invoice_issue(*, actor: User | None, invoice: Invoice, invoice_date: date | 
     journal, plan = _invoice_posting_plan(invoice=invoice, lines=lines, by_rate=totals.by_rate, foreign=foreign)
     if invoice.is_credit_note:
         _add_credit(invoice)
-    # From here to the commit other issues wait (the series' row, then the journal's).
+    # From here to the commit other issues wait: the sales journal is locked, and with it the series is numbered.
     series = INVOICE_SERIES[invoice.kind]
-    sequence = next_number(f"invoice:{series}", day.year)
+    if plan:
+        head = journal_lock(journal, day.year, document_series=f"invoice:{series}")
+        sequence = head.document_number
+    else:
+        head, sequence = None, next_number(f"invoice:{series}", day.year)  # nothing to book: no journal
     invoice.number = f"{series}-{day.year}-{sequence:05d}"
     invoice.ocr = invoicing.ocr_reference(series=series, year=day.year, sequence=sequence)
     invoice.entry = (
-        _post_invoice(actor=actor, invoice=invoice, journal=journal, plan=plan, foreign=foreign, ledger=ledger)
-        if plan
+        _post_invoice(actor=actor, invoice=invoice, head=head, plan=plan, foreign=foreign, ledger=ledger)
+        if head
         else None
     )
     invoice.state = Invoice.State.ISSUED
@@ -692,7 +746,7 @@ def _post_invoice(
     *,
     actor: User | None,
     invoice: Invoice,
-    journal: Journal,
+    head: JournalHead,
     plan: list[tuple[Account, invoicing.PostingLine]],
     foreign: bool,
     ledger: LedgerSettings,
@@ -709,8 +763,9 @@ def _post_invoice(
         ledger=ledger,
         date_checked=True,  # invoice_issue checked the day in this transaction
         audit=False,  # invoice_issue writes the entry's audit row with the invoice's
+        head=head,
         actor=actor,
-        journal=journal,
+        journal=head.journal,
         date=invoice.invoice_date,
         description=text,
         reference=invoice.number,

@@ -112,10 +112,10 @@ def test_issuing_takes_a_fixed_number_of_queries(
     finance.post(f"{INVOICES}{first.pk}/issue/", {}, format="json")  # the process's caches (content types) filled
     # The token (the user's rights are cached), the key looked up, then in the key's transaction (a savepoint here,
     # in the test's): the key stored; in the service's savepoint the invoice locked, its lines, the settings, the
-    # fiscal year, the billing address, the sales journal and its accounts; the number; the journal locked, its last
-    # hash, the entry, its lines, its number and its posting; the invoice, both audit rows in one insert, the event
-    # (savepoint, sequence, row, release); the answer kept.
-    with django_capture_on_commit_callbacks(execute=False), django_assert_num_queries(28):
+    # fiscal year, the billing address, the sales journal and its accounts; the journal locked, then its number,
+    # the invoice's and the chain's last hash in one statement; the entry, its lines, its posting; the invoice,
+    # both audit rows in one insert, the event (savepoint, sequence, row, release); the answer kept.
+    with django_capture_on_commit_callbacks(execute=False), django_assert_num_queries(26):
         response = finance.post(f"{INVOICES}{invoice.pk}/issue/", {}, format="json", HTTP_IDEMPOTENCY_KEY="issue-3")
     assert response.status_code == 200, response.content
 

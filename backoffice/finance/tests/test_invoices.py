@@ -22,10 +22,12 @@ from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from backoffice.finance import handlers, invoicing, selectors, services
 from backoffice.finance.models import (
+    Account,
     CustomerBillingPolicy,
     ExchangeRate,
     FiscalYear,
     Invoice,
+    Journal,
     JournalEntry,
     JournalLine,
 )
@@ -588,6 +590,77 @@ def test_invoice_numbers_have_no_gaps_when_many_are_issued_at_once(customer):
     assert sorted(JournalEntry.objects.values_list("number", flat=True)) == [f"SALE-2026-{n:05d}" for n in range(1, 17)]
     for invoice in Invoice.objects.select_related("entry"):  # each invoice posted its own amount
         assert entry_lines(invoice)["1510"][0] == invoice.total
+    assert selectors.verify_ledger() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_issuing_crediting_and_other_sales_postings_at_once_keep_every_series_and_the_chain(customer):
+    """Issuing locks the sales journal and then numbers the invoice with the entry; credit notes, drafts posted
+    and entries recorded straight into the sales journal at the same time neither deadlock nor leave a gap."""
+    _years()
+
+    def draft(n: int) -> Invoice:
+        return services.invoice_create(
+            actor=None,
+            organization=customer,
+            lines=[
+                services.InvoiceLineInput(
+                    description=f"Line {n}", quantity=Decimal(1), unit_price=Decimal(100 + n), tax_rate=Decimal(25)
+                )
+            ],
+        )
+
+    issued = [services.invoice_issue(actor=None, invoice=draft(n), invoice_date=DAY) for n in range(4)]
+    drafts = [draft(n) for n in range(4, 16)]
+    sales = Journal.objects.get(code="SALE")
+    accounts = {account.code: account for account in Account.objects.filter(code__in=["1510", "3001", "2610"])}
+    booked = [
+        services.Line(account=accounts["1510"], debit=Decimal("125.00")),
+        services.Line(account=accounts["3001"], credit=Decimal("100.00")),
+        services.Line(account=accounts["2610"], credit=Decimal("25.00")),
+    ]
+    entry_drafts = [
+        services.entry_create(actor=None, journal=sales, date=DAY, description=f"Draft {n}", lines=booked)
+        for n in range(4)
+    ]
+    errors: list[Exception] = []
+
+    def run(work):
+        try:
+            work()
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    def issue(invoices):
+        return lambda: [services.invoice_issue(actor=None, invoice=invoice, invoice_date=DAY) for invoice in invoices]
+
+    def credit():
+        for invoice in issued:
+            services.invoice_credit(actor=None, invoice=invoice, reason="Returned", credit_date=DAY)
+
+    def record():
+        for n in range(4):
+            services.entry_record(actor=None, journal=sales, date=DAY, description=f"Direct {n}", lines=booked)
+
+    def post():
+        for entry in entry_drafts:
+            services.entry_post(actor=None, entry=entry)
+
+    works = [issue(drafts[n::3]) for n in range(3)] + [credit, record, post]
+    threads = [threading.Thread(target=run, args=(work,)) for work in works]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    invoices = sorted(Invoice.objects.filter(kind=Invoice.Kind.INVOICE).values_list("number", flat=True))
+    assert invoices == [f"F-2026-{n:05d}" for n in range(1, 17)]
+    notes = sorted(Invoice.objects.filter(kind=Invoice.Kind.CREDIT_NOTE).values_list("number", flat=True))
+    assert notes == [f"K-2026-{n:05d}" for n in range(1, 5)]
+    entries = sorted(JournalEntry.objects.filter(journal=sales).values_list("number", flat=True))
+    assert entries == [f"SALE-2026-{n:05d}" for n in range(1, 29)]  # 16 invoices, 4 notes, 4 direct, 4 drafts
     assert selectors.verify_ledger() == []
 
 
