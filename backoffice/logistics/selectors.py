@@ -66,18 +66,97 @@ def stock_overview(
     return rows
 
 
-def stock_overview_groups(
-    *, search: str = "", warehouse_id: int | None = None, low_only: bool = False, low_below: Decimal = Decimal(5)
-) -> QuerySet:
-    """The (product, warehouse) pairs of stock_overview with the same filters and nothing else: what counting
-    the overview reads, from the stock rows' index alone (no product or warehouse is joined unless a search
-    needs the product's SKU or name)."""
-    rows = _overview_quants(search=search, warehouse_id=warehouse_id).values("product_id", "warehouse_id")
+# The overview page's sort keys (the column headers' names), each also descending ("-" first); the SKU is unique,
+# so every order is total and pages never overlap.
+STOCK_OVERVIEW_ORDERS = {
+    "sku": ["product__sku", "warehouse__code"],
+    "available": ["available", "product__sku", "warehouse__code"],
+    "on_hand": ["on_hand", "product__sku", "warehouse__code"],
+}
+
+
+def _overview_conditions(
+    *, search: str, warehouse_id: int | None, low_only: bool, low_below: Decimal
+) -> tuple[str, str, dict]:
+    """stock_overview's filters as SQL (the same conditions the ORM writes, so the same indexes serve): the
+    WHERE on the stock rows (q) and their product (p), the HAVING on the groups, and their parameters."""
+    where, having, params = ["TRUE"], "", {}
+    if warehouse_id:
+        where.append("q.warehouse_id = %(warehouse)s")
+        params["warehouse"] = warehouse_id
+    search = (search or "").strip()
+    if search:
+        like = connection.ops.prep_for_like_query(search)
+        where.append("(UPPER(p.sku::text) LIKE UPPER(%(starts)s) OR UPPER(p.name::text) LIKE UPPER(%(contains)s))")
+        params.update(starts=f"{like}%", contains=f"%{like}%")
     if low_only:
-        return rows.annotate(available=Sum(F("quantity") - F("reserved"), output_field=QUANTITY_FIELD)).filter(
-            available__lt=low_below
+        having = "HAVING SUM(q.quantity - q.reserved) < %(low)s"
+        params["low"] = low_below
+    return " AND ".join(where), having, params
+
+
+def _overview_count_sql(*, where: str, having: str, search: bool, up_to: bool) -> str:
+    """Counting the (product, warehouse) groups reads the stock rows' index alone; the product only for a search."""
+    product = " JOIN catalog_product p ON p.id = q.product_id" if search else ""
+    limit = " LIMIT %(up_to)s" if up_to else ""
+    return (
+        f"SELECT count(*) FROM (SELECT q.product_id, q.warehouse_id FROM logistics_stockquant q{product} "
+        f"WHERE {where} GROUP BY 1, 2 {having}{limit}) groups"
+    )
+
+
+def stock_overview_page(
+    *,
+    search: str = "",
+    warehouse_id: int | None = None,
+    low_only: bool = False,
+    low_below: Decimal = Decimal(5),
+    sort: str = "",
+    offset: int = 0,
+    limit: int = 25,
+    count_up_to: int = 1001,
+) -> tuple[list[dict], int | None]:
+    """A page of stock_overview's rows (the same dicts) in the order of a sort key, and in the same statement
+    how many groups the filters keep, counted up to `count_up_to` (None when the page is empty). Written in SQL
+    rather than through the ORM: building the two querysets cost more than PostgreSQL took to answer them."""
+    where, having, params = _overview_conditions(
+        search=search, warehouse_id=warehouse_id, low_only=low_only, low_below=low_below
+    )
+    keys = STOCK_OVERVIEW_ORDERS.get(sort.removeprefix("-")) or STOCK_OVERVIEW_ORDERS["sku"]
+    direction = " DESC" if sort.startswith("-") and sort.removeprefix("-") in STOCK_OVERVIEW_ORDERS else ""
+    count = _overview_count_sql(where=where, having=having, search=bool((search or "").strip()), up_to=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT q.product_id, p.sku AS product__sku, p.name AS product__name, q.warehouse_id, "
+            "w.code AS warehouse__code, SUM(q.quantity) AS on_hand, SUM(q.reserved) AS reserved_total, "
+            f"SUM(q.quantity - q.reserved) AS available, ({count}) AS groups_counted "
+            "FROM logistics_stockquant q JOIN catalog_product p ON p.id = q.product_id "
+            f"JOIN logistics_warehouse w ON w.id = q.warehouse_id WHERE {where} GROUP BY 1, 2, 3, 4, 5 {having} "
+            f"ORDER BY {', '.join(key + direction for key in keys)} LIMIT %(limit)s OFFSET %(offset)s",
+            {**params, "up_to": count_up_to, "limit": limit, "offset": offset},
         )
-    return rows.distinct()
+        names = [column.name for column in cursor.description]
+        found = cursor.fetchall()
+    rows = [dict(zip(names[:-1], row[:-1], strict=True)) for row in found]
+    return rows, (found[0][-1] if found else None)
+
+
+def stock_overview_count(
+    *,
+    search: str = "",
+    warehouse_id: int | None = None,
+    low_only: bool = False,
+    low_below: Decimal = Decimal(5),
+    up_to: int | None = None,
+) -> int:
+    """How many (product, warehouse) rows stock_overview has with these filters (at most `up_to`)."""
+    where, having, params = _overview_conditions(
+        search=search, warehouse_id=warehouse_id, low_only=low_only, low_below=low_below
+    )
+    sql = _overview_count_sql(where=where, having=having, search=bool((search or "").strip()), up_to=up_to is not None)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**params, "up_to": up_to})
+        return cursor.fetchone()[0]
 
 
 def product_stock(*, product: Product) -> QuerySet[StockQuant]:

@@ -42,11 +42,6 @@ from core.forms import apply_service_error
 from core.lists import COUNT_LIMIT, ListPaginator, cleaned_filters, list_page
 
 LOW_BELOW = Decimal(5)
-STOCK_SORTS = {
-    "sku": ["product__sku", "warehouse__code"],
-    "available": ["available", "product__sku", "warehouse__code"],
-    "on_hand": ["on_hand", "product__sku", "warehouse__code"],
-}
 DELIVERY_SORTS = {"number": ["number"], "created": ["created_at", "pk"], "order": ["order_number", "pk"]}
 
 
@@ -68,17 +63,36 @@ def _say_errors(request: HttpRequest, error: ValidationError) -> None:
 # --- stock --------------------------------------------------------------------------------------------------------
 
 
-class GroupedPaginator(ListPaginator):
-    """Pages of grouped rows (one per product and warehouse): counted as groups, not as stock rows, from
-    `groups` (the same groups without their names and sums, cheaper to count) when given."""
+class _OverviewRows:
+    """The stock overview as the paginator reads it: a slice is one statement that also counts the groups
+    (selectors.stock_overview_page), so the first page needs no count of its own."""
 
-    def __init__(self, object_list, per_page, *, groups=None, **kwargs) -> None:
-        super().__init__(object_list, per_page, **kwargs)
-        self.groups = object_list if groups is None else groups
+    ordered = True
+
+    def __init__(self, **chosen: Any) -> None:
+        self.chosen = chosen
+        self.counted: int | None = None
+
+    def __getitem__(self, part: slice) -> list[dict]:
+        rows, self.counted = selectors.stock_overview_page(
+            **self.chosen, offset=part.start or 0, limit=part.stop - (part.start or 0), count_up_to=COUNT_LIMIT + 1
+        )
+        return rows
+
+    def count(self, up_to: int | None = None) -> int:
+        chosen = {name: value for name, value in self.chosen.items() if name != "sort"}
+        return selectors.stock_overview_count(**chosen, up_to=up_to)
+
+
+class GroupedPaginator(ListPaginator):
+    """Pages of grouped rows (one per product and warehouse): counted as groups, not as stock rows, by the
+    page's own statement when it was read first (the first page), else up to COUNT_LIMIT + 1."""
 
     @cached_property
     def count(self) -> int:
-        counted = self.groups.order_by()[: COUNT_LIMIT + 1].count()
+        counted = self.object_list.counted
+        if counted is None:
+            counted = self.object_list.count(up_to=COUNT_LIMIT + 1)
         self.count_is_lower_bound = counted > COUNT_LIMIT
         return counted
 
@@ -88,16 +102,14 @@ def stock_overview(request: HttpRequest) -> HttpResponse:
     form = StockFilterForm(request.GET)
     filters = cleaned_filters(form)
     warehouse = filters.get("warehouse")
-    chosen = {
-        "search": filters.get("q") or "",
-        "warehouse_id": warehouse.pk if warehouse else None,
-        "low_only": filters.get("low") == "1",
-        "low_below": LOW_BELOW,
-    }
-    rows = _sorted(selectors.stock_overview(**chosen), filters.get("sort") or "", STOCK_SORTS)
-    page = GroupedPaginator(rows, 25, groups=selectors.stock_overview_groups(**chosen)).get_page(
-        request.GET.get("page")
+    rows = _OverviewRows(
+        search=filters.get("q") or "",
+        warehouse_id=warehouse.pk if warehouse else None,
+        low_only=filters.get("low") == "1",
+        low_below=LOW_BELOW,
+        sort=filters.get("sort") or "",
     )
+    page = GroupedPaginator(rows, 25).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "rows": page.object_list,

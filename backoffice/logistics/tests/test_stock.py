@@ -2,6 +2,7 @@
 deliveries with backorders, dispatch and delivery on the bus, counts, serial numbers and verify_stock."""
 
 import datetime
+import itertools
 import threading
 import uuid
 from decimal import Decimal
@@ -25,6 +26,7 @@ from backoffice.logistics.models import (
     StockQuant,
     Warehouse,
 )
+from core.catalog.models import Product
 from core.catalog.tests.factories import ProductFactory
 from core.exceptions import ServiceError
 from core.parties.tests.factories import OrganizationFactory
@@ -315,6 +317,36 @@ def test_transfers_move_stock_between_bins_and_warehouses():
             from_location=far,
             to_location=Location.objects.get(code="SCRAP"),
         )
+
+
+def test_the_overview_page_in_sql_is_the_overview_queryset_sorted_filtered_and_counted():
+    north = Location.objects.create(warehouse=Warehouse.objects.create(code="NORTH", name="Norr"), code="STOCK")
+    for index, (sku, name, quantity) in enumerate(
+        [("A_1", "Tält 100%", "3"), ("A1", "Tält", "12.5"), ("B-2", "Säck", "4"), ("C-3", "Rep", "40"), ("D", "x", "1")]
+    ):
+        product = ProductFactory(sku=sku, name=name)
+        receive(product, quantity)
+        if index % 2:
+            receive(product, str(index + 1), location=north)
+    order(Product.objects.get(sku="C-3"), "38")
+    fields = selectors.STOCK_OVERVIEW_ORDERS
+    for search, warehouse_id, low_only, sort, offset in itertools.product(
+        ["", "a_", "100%", "TÄLT"],
+        [None, north.warehouse_id],
+        [False, True],
+        ["", "-sku", "available", "-on_hand"],
+        [0, 2],
+    ):
+        chosen = {"search": search, "warehouse_id": warehouse_id, "low_only": low_only}
+        rows = selectors.stock_overview(**chosen)
+        if sort:
+            keys = fields[sort.removeprefix("-")]
+            rows = rows.order_by(*([f"-{key}" for key in keys] if sort.startswith("-") else keys))
+        page, counted = selectors.stock_overview_page(**chosen, sort=sort, offset=offset, limit=3, count_up_to=4)
+        assert page == list(rows[offset : offset + 3]), (chosen, sort, offset)
+        assert counted == (min(rows.count(), 4) if page else None), (chosen, sort, offset)
+        assert selectors.stock_overview_count(**chosen) == rows.count(), chosen
+    assert [row["product__sku"] for row in selectors.stock_overview_page(search="a_")[0]] == ["A_1"]
 
 
 def test_serial_numbers_are_one_unit_each_and_have_a_history():
