@@ -16,14 +16,15 @@ each target with whether it is met. The reports run over the whole two years (al
 connection: their p50/p95 is the time one report takes to answer (target: under 1 s). The lists run with 8
 connections, like the other benchmarks.
 
-The issuing scenario posts `/api/v1/finance/invoices/<id>/issue/` with 4 connections on 4 wrk threads, each
-walking its own share of the drafts (target: at least 100 invoices/s); only 200s count. Afterwards it checks that
-the numbers given are gapless, that the sales journal's chain continues (positions, previous hashes, recomputed
-hashes) and that every new entry balances, prints that, and puts the books back as seeded (the issued drafts
-become drafts again, their entries are removed with the ledger's guard triggers off for that one transaction,
-the number series are reset). Mails and relays are queued to the bench Redis database (no worker; emptied).
+The issuing scenario posts `/api/v1/finance/invoices/<id>/issue/` with an Idempotency-Key of its own per request,
+with 4 connections on 4 wrk threads, each walking its own share of the drafts (target: at least 100 invoices/s);
+only 200s count. Afterwards it checks that the numbers given are gapless, that the sales journal's chain continues
+(positions, previous hashes, recomputed hashes) and that every new entry balances, prints that, and puts the books
+back as seeded (the issued drafts become drafts again, their entries are removed with the ledger's guard triggers
+off for that one transaction, the number series are reset, the keys' stored answers deleted). Mails and relays are
+queued to the bench Redis database (no worker; emptied).
 
-    .venv/bin/python bench/finance.py [--seconds 10] [--only "aged"] [--verify]
+    .venv/bin/python bench/finance.py [--seconds 10] [--only "aged"] [--verify] [--workers 2]
 
 --verify also runs the whole `verify_ledger` (about a minute on this machine); the seed always runs it once.
 """
@@ -66,8 +67,9 @@ DRAFTS_PER_SECOND = 300  # drafts kept ready per second of the issuing scenario 
 USER_EMAIL = "bench-finance@kontor.example"
 
 # wrk's issuing scenario: every thread (one connection each) reads the draft ids from a file and takes every
-# n-th one, so no two connections ever issue the same draft; counts responses by status.
-# Arguments: the API token, the ids file, the number of threads.
+# n-th one, so no two connections ever issue the same draft; every request carries its own Idempotency-Key;
+# counts responses by status.
+# Arguments: the API token, the ids file, the number of threads, a word that makes this run's keys its own.
 ISSUE_SCRIPT = r"""
 local token, ids, sent = nil, {}, 0
 statuses = {}  -- global: done() reads it from each thread
@@ -81,7 +83,7 @@ setup = function(thread)
 end
 
 init = function(args)
-  token = args[1]
+  token, run = args[1], args[4]
   local count, position = tonumber(args[3]), 0
   for line in io.lines(args[2]) do
     if position % count == index then ids[#ids + 1] = line end
@@ -94,6 +96,7 @@ request = function()
   local pk = ids[(sent - 1) % #ids + 1]  -- wraps only when the drafts run out: then 400s, counted as errors
   return wrk.format("POST", "/api/v1/finance/invoices/" .. pk .. "/issue/", {
     Authorization = "Token " .. token, ["Content-Type"] = "application/json",
+    ["Idempotency-Key"] = run .. "-" .. index .. "-" .. sent,  -- as a client that may retry sends it
   }, "{}")
 end
 
@@ -737,6 +740,7 @@ def restore(user) -> int:
 
     from core.audit.models import AuditEntry
     from core.health import redis_client
+    from core.models import IdempotentRequest
     from integration.bus.models import OutboxEvent
 
     with transaction.atomic(), connection.cursor() as cursor:
@@ -787,6 +791,7 @@ def restore(user) -> int:
         )
         AuditEntry.objects.filter(actor=user).delete()
         OutboxEvent.objects.filter(name="finance.invoice_issued").delete()
+        IdempotentRequest.objects.filter(user=user).delete()  # the keys' stored answers name invoices put back
     redis_client().delete("celery")  # the mail and relay tasks no worker took (the bench's own Redis database)
     if issued:
         with connection.cursor() as cursor:
@@ -805,7 +810,8 @@ def settle(user) -> None:
 
 
 def issue_queries(user, token: str, pk: int) -> int:
-    """The SQL queries one accepted issue makes through the API (the invoice counts with the others)."""
+    """The SQL queries one accepted issue with an Idempotency-Key makes through the API (the invoice counts with
+    the others)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from rest_framework.test import APIClient
@@ -813,7 +819,9 @@ def issue_queries(user, token: str, pk: int) -> int:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     with CaptureQueriesContext(connection) as captured:
-        response = client.post(f"/api/v1/finance/invoices/{pk}/issue/", {}, format="json")
+        response = client.post(
+            f"/api/v1/finance/invoices/{pk}/issue/", {}, format="json", HTTP_IDEMPOTENCY_KEY=f"bench-queries-{pk}"
+        )
     assert response.status_code == 200, (response.status_code, response.content[:2000])
     return len(captured)
 
@@ -879,6 +887,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--only", default="", help="run only the scenarios whose label contains this text")
     parser.add_argument("--verify", action="store_true", help="also run the whole verify_ledger at the end")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2, as every bench, unless said)")
     arguments = parser.parse_args()
     prepare_database(DATABASE, ENV)
     import django
@@ -951,7 +960,7 @@ def main() -> None:
     if any(kind == "issue" for *_rest, kind in scenarios):
         ensure_drafts(DRAFTS_PER_SECOND * arguments.seconds)
     cookie = session_cookie(user)
-    with gunicorn(PORT, ENV) as server:
+    with gunicorn(PORT, ENV, workers=arguments.workers) as server:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT (SELECT count(*) FROM finance_journalline), (SELECT count(*) FROM finance_journalentry), "
@@ -964,8 +973,9 @@ def main() -> None:
             )
             lines, entries, invoices, open_invoices, drafts, payments, bills, open_bills, customers = cursor.fetchone()
         print(
-            f"bench/finance.py · {time.strftime('%Y-%m-%d %H:%M')} · {os.cpu_count()} cores · gunicorn 2 sync "
-            f"workers, DEBUG off · wrk {arguments.seconds} s per scenario: reports 1 connection, lists 8, issuing 4"
+            f"bench/finance.py · {time.strftime('%Y-%m-%d %H:%M')} · {os.cpu_count()} cores · gunicorn "
+            f"{arguments.workers} sync workers, DEBUG off · wrk {arguments.seconds} s per scenario: reports 1 "
+            f"connection, lists 8, issuing 4 (each request with its own Idempotency-Key)"
         )
         print(
             f"rows: {lines:,} journal lines in {entries:,} posted entries ({start} – {end}), {invoices:,} invoices "
@@ -1009,7 +1019,7 @@ def main() -> None:
                         threads=4,
                         connections=4,
                         script=ISSUE_SCRIPT,
-                        arguments=(token, file.name, "4"),
+                        arguments=(token, file.name, "4", f"bench-{os.getpid()}-{time.time_ns()}"),
                     )
                     cpu = meter.stop()
                     os.unlink(file.name)
