@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from core.parties.models import Organization, Person
@@ -16,6 +16,7 @@ from frontoffice.service.models import (
     Message,
     Queue,
     Ticket,
+    TimeEntry,
 )
 
 Status = Ticket.Status
@@ -160,7 +161,10 @@ def ticket_detail(*, user, number: int) -> Ticket:
 def ticket_for_agent_page(*, user, number: int) -> Ticket:
     """One ticket the agent may see, with the records its page shows beside it, in one query: the agent's queues
     ride along as a subquery, and what the page never shows (the description, the requester's login, the queue's
-    lead) is not read. A merged ticket's target is read when the page shows it (merged tickets are rare)."""
+    lead) is not read. A merged ticket's target is read when the page shows it (merged tickets are rare).
+
+    `has_files`, `has_cc` and `has_time` say whether the conversation has files, anyone is copied and time is
+    logged: most tickets have none of them, and then the page skips those three queries."""
     tickets = Ticket.objects.all()
     if not user.has_perm("service.view_all_tickets"):
         queues = Queue.objects.filter(Q(members=user) | Q(lead=user)).values("pk")
@@ -168,6 +172,11 @@ def ticket_for_agent_page(*, user, number: int) -> Ticket:
     return (
         tickets.select_related("requester", "organization", "queue", "assignee", "category", "sla_policy")
         .defer("description", "thread_message_id", "guest_secret")
+        .annotate(
+            has_files=Exists(Attachment.objects.filter(message__ticket=OuterRef("pk"))),
+            has_cc=Exists(Ticket.cc.through.objects.filter(ticket=OuterRef("pk"))),
+            has_time=Exists(TimeEntry.objects.filter(ticket=OuterRef("pk"))),
+        )
         .get(number=number)
     )
 
@@ -196,7 +205,7 @@ def ticket_page_conversation(*, ticket: Ticket) -> list[dict[str, Any]]:
     for message in messages:
         message["files"] = []
         by_pk[message["pk"]] = message
-    if by_pk:
+    if by_pk and getattr(ticket, "has_files", True):
         files = Attachment.objects.filter(message_id__in=by_pk).values_list("message_id", "pk", "name", "size")
         for message_id, pk, name, size in files:
             by_pk[message_id]["files"].append((pk, name, size))
@@ -205,6 +214,8 @@ def ticket_page_conversation(*, ticket: Ticket) -> list[dict[str, Any]]:
 
 def ticket_cc_names(*, ticket: Ticket) -> list[str]:
     """The people copied on the ticket, as their names read (the person's str), in the people's order."""
+    if not getattr(ticket, "has_cc", True):
+        return []
     return [
         f"{first_name} {last_name}".strip() or email
         for first_name, last_name, email in ticket.cc.values_list("first_name", "last_name", "email")

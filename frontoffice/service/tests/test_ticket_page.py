@@ -108,15 +108,26 @@ def test_conversation_without_the_article_right_has_no_draft_button(client, agen
 
 
 def test_ticket_page_queries(client, agent, queue):
-    """Ten queries for a ticket with a customer and a conversation with files (the session, the ticket with
-    its visibility check, messages, files, CC, canned answers, time, other tickets, credit hold, open orders)."""
+    """Ten queries for a ticket with files, copies and logged time (the session, the ticket with its visibility
+    check, messages, files, CC, canned answers, time, other tickets, credit hold, open orders); seven without."""
+    from datetime import date
+
     ticket = _busy_ticket(agent, queue)
+    services.time_log(ticket=ticket, user=agent, minutes=15, worked_on=date(2026, 1, 5), billable=True, note="")
+    ticket.cc.add(PersonFactory(organization=ticket.organization))
+    plain = make_ticket(queue=queue, requester=ticket.requester)
     client.force_login(agent)
     client.get(ticket.get_absolute_url())
     with CaptureQueriesContext(connection) as queries:
         response = client.get(ticket.get_absolute_url())
     assert response.status_code == 200
-    assert len(queries) <= 10, [query["sql"][:80] for query in queries.captured_queries]
+    assert len(queries) == 10, [query["sql"][:80] for query in queries.captured_queries]
+    page = response.content.decode()
+    assert "15 min logged, 15 min billable." in page and "list-inline-item" in page and "CC:" in page
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(plain.get_absolute_url()).content.decode()
+    assert len(queries) == 7, [query["sql"][:80] for query in queries.captured_queries]
+    assert "0 min logged, 0 min billable." in page and "list-inline-item" not in page and "CC:" not in page
 
 
 def test_merged_ticket_shows_its_target(client, agent, queue):

@@ -92,7 +92,8 @@ def test_detail_query_count_does_not_grow_with_messages(client, agent, queue):
         response = client.get(ticket.get_absolute_url())
     assert response.status_code == 200
     assert len(many) == len(few)
-    assert len(many) <= 10, [query["sql"][:80] for query in many.captured_queries]
+    # Without files, copies or logged time the page skips those three queries (7, not 10).
+    assert len(many) <= 7, [query["sql"][:80] for query in many.captured_queries]
 
 
 def test_dashboard_counts_in_a_fixed_number_of_queries(client, agent, queue):
