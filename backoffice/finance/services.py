@@ -166,12 +166,14 @@ class JournalHead:
     document_number: int | None = None
 
 
-def journal_lock(journal: Journal, year: int, *, document_series: str = "") -> JournalHead:
+def journal_lock(journal: Journal | str, year: int, *, document_series: str = "") -> JournalHead:
     """Lock the journal (one poster at a time, so the chain stays clean), then in one statement take its next
     number for the year, read the chain's last position and hash, and, for a document numbered with its entry (an
     invoice), the next number of `document_series`. The rows stay locked until the transaction ends, so the
-    numbers have no gaps and a rollback gives them back; every poster takes the journal first."""
-    journal = Journal.objects.select_for_update().get(pk=journal.pk)
+    numbers have no gaps and a rollback gives them back; every poster takes the journal first. The journal is given
+    as a row or by its code."""
+    journals = Journal.objects.select_for_update()
+    journal = journals.get(code=journal) if isinstance(journal, str) else journals.get(pk=journal.pk)
     series = NumberSeries._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(  # a new statement, so it sees every entry committed before the lock was ours
@@ -645,13 +647,13 @@ def invoice_issue(*, actor: User | None, invoice: Invoice, invoice_date: date | 
     if totals.total != invoice.total:
         raise ServiceError(_("The invoice's lines no longer add up to its total."))
     foreign = invoice.currency_id != base
-    journal, plan = _invoice_posting_plan(invoice=invoice, lines=lines, by_rate=totals.by_rate, foreign=foreign)
+    plan = _invoice_posting_plan(invoice=invoice, lines=lines, by_rate=totals.by_rate, foreign=foreign)
     if invoice.is_credit_note:
         _add_credit(invoice)
     # From here to the commit other issues wait: the sales journal is locked, and with it the series is numbered.
     series = INVOICE_SERIES[invoice.kind]
     if plan:
-        head = journal_lock(journal, day.year, document_series=f"invoice:{series}")
+        head = journal_lock("SALE", day.year, document_series=f"invoice:{series}")
         sequence = head.document_number
     else:
         head, sequence = None, next_number(f"invoice:{series}", day.year)  # nothing to book: no journal
@@ -718,8 +720,8 @@ def _add_credit(note: Invoice) -> None:
 
 def _invoice_posting_plan(
     *, invoice: Invoice, lines: list[InvoiceLine], by_rate: list[invoicing.RateTotal], foreign: bool
-) -> tuple[Journal, list[tuple[Account, invoicing.PostingLine]]]:
-    """The sales journal and what the invoice books on which account (an invoice of nothing books nothing)."""
+) -> list[tuple[Account, invoicing.PostingLine]]:
+    """What the invoice books on which account (an invoice of nothing books nothing)."""
     net_accounts: dict[Decimal, dict[str, Decimal]] = {}
     for line in lines:
         split = net_accounts.setdefault(invoicing.rate_key(line.tax_rate), {})
@@ -731,15 +733,14 @@ def _invoice_posting_plan(
         credit=invoice.is_credit_note,
         net_accounts=net_accounts,
     )
-    journal = Journal.objects.get(code="SALE")
     if len(plan) < 2:
         if invoice.total:
             raise ServiceError(_("The invoice comes to less than an öre in SEK: there is nothing to book."))
-        return journal, []
+        return []
     accounts = {
         account.code: account for account in Account.objects.filter(code__in={line.account_code for line in plan})
     }
-    return journal, [(accounts[line.account_code], line) for line in plan]
+    return [(accounts[line.account_code], line) for line in plan]
 
 
 def _post_invoice(

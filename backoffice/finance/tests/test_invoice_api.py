@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from django.core import mail
 
 from backoffice.finance.models import FiscalYear, Invoice, JournalEntry
 from backoffice.finance.tests.test_invoice_pages import make_invoice
@@ -105,19 +106,32 @@ def test_issuing_answers_what_the_invoice_then_shows(finance, management):
     )
 
 
-def test_issuing_takes_a_fixed_number_of_queries(
-    finance, django_assert_num_queries, django_capture_on_commit_callbacks
+def test_issuing_takes_a_fixed_number_of_queries_and_leaves_the_pdf_and_mail_to_after_the_commit(
+    finance, django_assert_num_queries, django_capture_on_commit_callbacks, monkeypatch
 ):
-    first, invoice = make_invoice(), make_invoice()
+    customer = OrganizationFactory(name="Delta AB", email="ekonomi@delta.example")
+    first, invoice = make_invoice(customer), make_invoice(customer)
+    monkeypatch.setattr("backoffice.finance.mail.invoice_pdf", _not_now)
     finance.post(f"{INVOICES}{first.pk}/issue/", {}, format="json")  # the process's caches (content types) filled
     # The token (the user's rights are cached), the key looked up, then in the key's transaction (a savepoint here,
     # in the test's): the key stored; in the service's savepoint the invoice locked, its lines, the settings, the
-    # fiscal year, the billing address, the sales journal and its accounts; the journal locked, then its number,
+    # fiscal year, the billing address, the accounts; the sales journal locked, then its number,
     # the invoice's and the chain's last hash in one statement; the entry, its lines, its posting; the invoice,
     # both audit rows in one insert, the event (savepoint, sequence, row, release); the answer kept.
-    with django_capture_on_commit_callbacks(execute=False), django_assert_num_queries(26):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, django_assert_num_queries(25):
         response = finance.post(f"{INVOICES}{invoice.pk}/issue/", {}, format="json", HTTP_IDEMPOTENCY_KEY="issue-3")
     assert response.status_code == 200, response.content
+    assert mail.outbox == [] and len(callbacks) == 2  # the mail task and the bus's relay, queued after the commit
+    monkeypatch.undo()
+    for callback in callbacks:
+        callback()
+    number = response.json()["number"]
+    sent = [message for message in mail.outbox if number in message.subject]
+    assert [attachment[0] for attachment in sent[0].attachments] == [f"{number}.pdf"]
+
+
+def _not_now(*args, **kwargs):
+    raise AssertionError("The PDF is made by the mail task, after the commit.")
 
 
 def test_issuing_a_missing_invoice_is_not_found(finance):
