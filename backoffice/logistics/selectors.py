@@ -28,6 +28,13 @@ def warehouses() -> QuerySet[Warehouse]:
     return Warehouse.objects.filter(is_active=True).order_by("code")
 
 
+def warehouse_choices() -> list[tuple[int, str]]:
+    """Every warehouse as (pk, its name as str() writes it: "CODE Name"), by code: a filter's options."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, code || ' ' || name FROM logistics_warehouse ORDER BY code")
+        return cursor.fetchall()
+
+
 def internal_locations(*, warehouse: Warehouse | None = None) -> QuerySet[Location]:
     locations = Location.objects.filter(kind=Location.Kind.INTERNAL, is_active=True).select_related("warehouse")
     if warehouse is not None:
