@@ -11,13 +11,14 @@ from django.template.defaultfilters import filesizeformat, linebreaksbr, truncat
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.dateformat import DateFormat
-from django.utils.formats import get_format
+from django.utils.formats import date_format, get_format, localize
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from core.templatetags.kontor import _choice_labels
+from core.templatetags.kontor import _choice_labels, styled
 from frontoffice.service.models import Ticket
 
 register = template.Library()
@@ -145,7 +146,7 @@ def _author(message: dict, requester) -> str:
         name = f"{message['author_person__first_name']} {message['author_person__last_name']}".strip()
         return name or message["author_person__email"]
     if message["author_user_id"] is None:
-        return _("System")
+        return SafeString(_("System"))  # a translated literal: the template did not escape it
     return message["author_user__full_name"] or message["author_user__email"]
 
 
@@ -157,10 +158,10 @@ def ticket_conversation(context, messages: list[dict], *, ticket: Ticket, can_dr
     date_format = _datetime_format(language)
     current_timezone = timezone.get_current_timezone()
     attachment_url, article_url = _conversation_urls(get_script_prefix(), get_urlconf())
-    note_badge = f'<span class="badge badge-status badge-warning">{escape(_("Internal note"))}</span>'
-    reply_badge = f'<span class="badge badge-status badge-info">{escape(_("Reply"))}</span>'
-    by_email = f'<i class="bi bi-envelope" aria-label="{escape(_("by e-mail"))}"></i>'
-    draft_label = escape(_("Turn into a help-center draft"))
+    note_badge = f'<span class="badge badge-status badge-warning">{_("Internal note")}</span>'
+    reply_badge = f'<span class="badge badge-status badge-info">{_("Reply")}</span>'
+    by_email = f'<i class="bi bi-envelope" aria-label="{_("by e-mail")}"></i>'
+    draft_label = _("Turn into a help-center draft")
     csrf_token = context.get("csrf_token")
     csrf_input = (
         f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(str(csrf_token))}">'
@@ -196,7 +197,7 @@ def ticket_conversation(context, messages: list[dict], *, ticket: Ticket, can_dr
         <li class="card{card}" id="message-{message["pk"]}">
           <div class="card-body">
             <div class="d-flex flex-wrap justify-content-between gap-2 small text-body-secondary mb-2">
-              <span><strong class="text-body">{escape(_author(message, ticket.requester))}</strong>
+              <span><strong class="text-body">{conditional_escape(_author(message, ticket.requester))}</strong>
                 {badge}
                 {by_email if message["source"] == "email" else ""}</span>
               <time datetime="{created.format("c")}">{escape(created.format(date_format))}</time>
@@ -223,11 +224,11 @@ def _portal_badges() -> dict[str, str]:
     info = '<span class="badge badge-status badge-info">{}</span>'
     return {
         "pending-customer": '<span class="badge badge-status badge-warning"><i class="bi bi-hourglass-split" '
-        f'aria-hidden="true"></i> {escape(_("Waiting for you"))}</span>',
-        "new": info.format(escape(_("Received"))),
-        "resolved": f'<span class="badge badge-status badge-success">{escape(_("Resolved"))}</span>',
-        "closed": f'<span class="badge badge-status badge-muted">{escape(_("Closed"))}</span>',
-        "": info.format(escape(_("In progress"))),
+        f'aria-hidden="true"></i> {_("Waiting for you")}</span>',
+        "new": info.format(_("Received")),
+        "resolved": f'<span class="badge badge-status badge-success">{_("Resolved")}</span>',
+        "closed": f'<span class="badge badge-status badge-muted">{_("Closed")}</span>',
+        "": info.format(_("In progress")),
     }
 
 
@@ -290,13 +291,13 @@ def ticket_customer_card(ticket: Ticket, *, cc: list[str], other_tickets: list, 
     mail_link = f' · <a href="mailto:{email}">{email}</a>' if requester.email else ""
     phone = f'<p class="mb-1">{escape(requester.phone)}</p>' if requester.phone else ""
     copied = (
-        f'<p class="small text-body-secondary mb-0">{escape(_("CC:"))} {", ".join(escape(name) for name in cc)}</p>'
+        f'<p class="small text-body-secondary mb-0">{_("CC:")} {", ".join(escape(name) for name in cc)}</p>'
         if cc
         else ""
     )
     html = [
         f"""<section class="card"><div class="card-header bg-transparent"><h2 class="h6 mb-0">\
-{escape(_("Customer"))}</h2></div>
+{_("Customer")}</h2></div>
       <div class="card-body">
         {organization}
         <p class="mb-1">{escape(str(requester))}{mail_link}</p>
@@ -317,7 +318,7 @@ def ticket_customer_card(ticket: Ticket, *, cc: list[str], other_tickets: list, 
         )
         html.append(
             f"""
-      <div class="card-header bg-transparent border-top"><h3 class="h6 mb-0">{escape(_("Other tickets"))}</h3></div>
+      <div class="card-header bg-transparent border-top"><h3 class="h6 mb-0">{_("Other tickets")}</h3></div>
       <ul class="list-group list-group-flush">{items}</ul>
       """
         )
@@ -332,9 +333,107 @@ def ticket_customer_card(ticket: Ticket, *, cc: list[str], other_tickets: list, 
         )
         html.append(
             f"""
-      <div class="card-header bg-transparent border-top"><h3 class="h6 mb-0">{escape(_("Open orders"))}</h3></div>
+      <div class="card-header bg-transparent border-top"><h3 class="h6 mb-0">{_("Open orders")}</h3></div>
       <ul class="list-group list-group-flush">{items}</ul>
       """
         )
     html.append("\n    </section>")
     return SafeString("".join(html))
+
+
+def _csrf_input(context) -> str:
+    """What {% csrf_token %} writes."""
+    token = context.get("csrf_token")
+    if not token or token == "NOTPROVIDED":
+        return ""
+    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(str(token))}">'
+
+
+def _label(bound_field, css: str) -> str:
+    return f'<label class="{css}" for="{escape(bound_field.id_for_label)}">{escape(str(bound_field.label))}</label>'
+
+
+@register.simple_tag(takes_context=True)
+def ticket_side_cards(context, ticket: Ticket, *, can_change: bool, can_log_time: bool) -> SafeString:
+    """The ticket page's Ticket, Time and Merge cards with the markup the template drew, rendered in Python (the
+    template language spent more on these three cards than on the rest of the page's body). The forms' widgets
+    are still drawn by the `styled` filter, as before."""
+    csrf_input = _csrf_input(context)
+    editable = can_change and not ticket.merged_into_id
+    edit = ""
+    if editable:
+        url = escape(reverse("service:ticket-edit", args=[ticket.number]))
+        edit = (
+            f'<a class="btn btn-sm btn-outline-primary" href="{url}"><i class="bi bi-pencil" aria-hidden="true"></i> '
+            f"{_('Edit')}</a>"
+        )
+    assignee = escape(str(ticket.assignee)) if ticket.assignee_id else _("Nobody")
+    category = escape(ticket.category.name) if ticket.category_id and ticket.category.name else "—"
+    tags = ", ".join(escape(tag) for tag in ticket.tags) or "—"
+    entries = context.get("time_entries") or []
+    logged = _("%(total)s min logged, %(billable)s min billable.") % {
+        "total": escape(localize(context.get("total_minutes"))),
+        "billable": escape(localize(context.get("billable_minutes"))),
+    }
+    entry_list = ""
+    if entries:
+        billable = _("billable")
+        items = "".join(
+            f"<li>{escape(date_format(entry.worked_on, 'SHORT_DATE_FORMAT'))} · {escape(str(entry.user))} · "
+            f"{escape(localize(entry.minutes))} min{f' · {billable}' if entry.billable else ''}"
+            f"{f' · {escape(entry.note)}' if entry.note else ''}</li>"
+            for entry in entries
+        )
+        entry_list = f'<ul class="list-unstyled small mb-3">{items}</ul>'
+    time_form = ""
+    if can_log_time:
+        form = context["time_form"]
+        small = "form-label small mb-1"
+        action = escape(reverse("service:ticket-time", args=[ticket.number]))
+        time_form = f"""
+        <form method="post" action="{action}" class="row g-2 align-items-end">{csrf_input}
+          <div class="col-6">{_label(form["minutes"], small)}{styled(form["minutes"])}</div>
+          <div class="col-6">{_label(form["worked_on"], small)}{styled(form["worked_on"])}</div>
+          <div class="col-12">{_label(form["note"], small)}{styled(form["note"])}</div>
+          <div class="col-12 d-flex justify-content-between align-items-center"><div class="form-check">\
+{styled(form["billable"])}{_label(form["billable"], "form-check-label small")}</div>
+            <button class="btn btn-sm btn-outline-primary" type="submit">{_("Log time")}</button></div>
+        </form>
+        """
+    merge = ""
+    if editable:
+        form = context["merge_form"]
+        action = escape(reverse("service:ticket-merge", args=[ticket.number]))
+        merge = f"""
+    <section class="card"><div class="card-header bg-transparent"><h2 class="h6 mb-0">{_("Merge")}</h2></div>
+      <form class="card-body" method="post" action="{action}">{csrf_input}
+        {_label(form["target"], "form-label small mb-1")}{styled(form["target"])}
+        <div class="form-text">{escape(str(form["target"].help_text))} \
+{_("This ticket's messages, files and time move there; this one closes.")}</div>
+        <button class="btn btn-sm btn-outline-danger mt-2" type="submit">{_("Merge")}</button>
+      </form>
+    </section>
+    """
+    return SafeString(
+        f"""<section class="card"><div class="card-header bg-transparent d-flex justify-content-between \
+align-items-center"><h2 class="h6 mb-0">{_("Ticket")}</h2>
+      {edit}</div>
+      <div class="card-body"><dl class="facts mb-0">
+        <div><dt>{_("Assignee")}</dt><dd>{assignee}</dd></div>
+        <div><dt>{_("Queue")}</dt><dd>{escape(ticket.queue.name)}</dd></div>
+        <div><dt>{_("Category")}</dt><dd>{category}</dd></div>
+        <div><dt>{_("Priority")}</dt><dd>{escape(str(ticket.get_priority_display()))}</dd></div>
+        <div><dt>{_("Tags")}</dt><dd>{tags}</dd></div>
+      </dl></div>
+    </section>
+
+    <section class="card"><div class="card-header bg-transparent"><h2 class="h6 mb-0">{_("Time")}</h2></div>
+      <div class="card-body">
+        <p class="small mb-2">{logged}</p>
+        {entry_list}
+        {time_form}
+      </div>
+    </section>
+
+    {merge}"""
+    )

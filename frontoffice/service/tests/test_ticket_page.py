@@ -20,11 +20,12 @@ from frontoffice.service.tests.factories import QueueFactory, make_ticket
 pytestmark = pytest.mark.django_db
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
 
-# The conversation and the customer card as the template rendered them before they moved to Python.
+# The conversation, the customer card and the side cards as the template rendered them before they moved to Python.
 TEMPLATE_CONVERSATION = "{% load i18n %}" + (Path(__file__).parent / "ticket_conversation_template.html").read_text()
 TEMPLATE_CUSTOMER_CARD = (
     "{% load i18n service %}" + (Path(__file__).parent / "ticket_customer_card_template.html").read_text()
 )
+TEMPLATE_SIDE_CARDS = "{% load i18n kontor %}" + (Path(__file__).parent / "ticket_side_cards_template.html").read_text()
 
 
 def _without_blank_lines(html: str) -> str:
@@ -173,3 +174,43 @@ def test_customer_card_is_the_templates_markup(agent, queue, language, full):
             "open_orders=open_orders %}\n"
         ).render(Context(context))
     assert rendered == expected
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+@pytest.mark.parametrize("full", [True, False])
+def test_side_cards_are_the_templates_markup(rf, agent, queue, make_staff, language, full):
+    """Ticket, Time and Merge cards: with an assignee, category, tags, logged time and every right, and for a
+    merged ticket without them read by someone who may not log time."""
+    from datetime import date
+
+    from frontoffice.service import views
+    from frontoffice.service.tests.factories import CategoryFactory
+
+    requester = PersonFactory()
+    if full:
+        ticket = make_ticket(queue=queue, requester=requester, category=CategoryFactory(queue=queue, name="<Cat>"))
+        Ticket.objects.filter(pk=ticket.pk).update(tags=["vip", "<b>"])
+        services.ticket_assign(ticket=ticket, assignee=agent, actor=agent)
+        services.time_log(ticket=ticket, user=agent, minutes=1500 // 2, worked_on=date(2026, 1, 5), billable=True)
+        services.time_log(ticket=ticket, user=agent, minutes=5, worked_on=date(2026, 1, 6), note="Call <back> & co")
+        reader = agent
+    else:
+        ticket = make_ticket(queue=queue, requester=requester)
+        services.ticket_merge(source=ticket, target=make_ticket(queue=queue, requester=requester), actor=agent)
+        reader = make_staff("Management")
+    request = rf.get(ticket.get_absolute_url())
+    request.user = reader
+    with translation.override(language):
+        page_ticket = selectors.ticket_for_agent_page(user=reader, number=ticket.number)
+        context = views._detail_context(request, page_ticket, None)
+        context.update({"perms": PermWrapper(reader), "csrf_token": "t0ken"})
+        expected = Template(TEMPLATE_SIDE_CARDS).render(Context(context))
+        rendered = Template(
+            "{% load service %}    {% ticket_side_cards ticket can_change=can_change "
+            "can_log_time=perms.service.add_timeentry %}\n"
+        ).render(Context(context))
+    assert rendered == expected
+    if full:
+        assert "&lt;Cat&gt;" in rendered and "Call &lt;back&gt; &amp; co" in rendered and "t0ken" in rendered
+    else:
+        assert "ticket-merge" not in rendered and "/edit/" not in rendered
