@@ -437,3 +437,45 @@ align-items-center"><h2 class="h6 mb-0">{_("Ticket")}</h2>
 
     {merge}"""
     )
+
+
+@register.simple_tag(takes_context=True)
+def ticket_header(context, ticket: Ticket, *, can_change: bool, status_choices) -> SafeString:
+    """The ticket page's header (reference, subject, badges, where it came from, tags, the status form) with the
+    markup the template drew, rendered in Python."""
+    category = f" · {escape(ticket.category.name)}" if ticket.category_id else ""
+    opened = _("opened %(when)s ago") % {"when": escape(timesince(ticket.created_at))}
+    tags = "".join(f'<span class="badge badge-role">{escape(tag)}</span>' for tag in ticket.tags)
+    form = ""
+    if can_change and not ticket.merged_into_id:
+        action = escape(reverse("service:ticket-status", args=[ticket.number]))
+        options = "".join(
+            f'<option value="{escape(str(value))}"{" selected" if value == ticket.status else ""}>'
+            f"{escape(str(label))}</option>"
+            for value, label in status_choices
+        )
+        form = f"""
+  <form class="d-flex gap-2 align-items-end" method="post" action="{action}">{_csrf_input(context)}
+    <div><label class="form-label small mb-0" for="status-select">{_("Status")}</label>
+      <select class="form-select" id="status-select" name="status">{options}</select></div>
+    <button class="btn btn-outline-primary" type="submit">{_("Change")}</button>
+  </form>
+  """
+    return SafeString(
+        f"""<div class="page-header">
+  <div>
+    <h1 class="h3 mb-1"><span class="text-body-secondary">{escape(ticket.reference)}</span> \
+{escape(ticket.subject)}</h1>
+    <div class="d-flex flex-wrap gap-2 align-items-center">
+      <span class="badge badge-status badge-{status_tone(ticket.status)}">\
+{escape(str(ticket.get_status_display()))}</span>
+      <span class="badge badge-status badge-{priority_tone(ticket.priority)}">\
+{escape(str(ticket.get_priority_display()))}</span>
+      <span class="text-body-secondary small">{escape(ticket.queue.name)}{category} · \
+{escape(str(ticket.get_source_display()))} · {opened}</span>
+      {tags}
+    </div>
+  </div>
+  {form}
+</div>"""
+    )

@@ -20,11 +20,12 @@ from frontoffice.service.tests.factories import QueueFactory, make_ticket
 pytestmark = pytest.mark.django_db
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
 
-# The conversation, the customer card and the side cards as the template rendered them before they moved to Python.
+# The conversation, header, customer card and side cards as the template rendered them before they moved to Python.
 TEMPLATE_CONVERSATION = "{% load i18n %}" + (Path(__file__).parent / "ticket_conversation_template.html").read_text()
 TEMPLATE_CUSTOMER_CARD = (
     "{% load i18n service %}" + (Path(__file__).parent / "ticket_customer_card_template.html").read_text()
 )
+TEMPLATE_HEADER = "{% load i18n service %}" + (Path(__file__).parent / "ticket_header_template.html").read_text()
 TEMPLATE_SIDE_CARDS = "{% load i18n kontor %}" + (Path(__file__).parent / "ticket_side_cards_template.html").read_text()
 
 
@@ -178,9 +179,9 @@ def test_customer_card_is_the_templates_markup(agent, queue, language, full):
 
 @pytest.mark.parametrize("language", ["en", "sv"])
 @pytest.mark.parametrize("full", [True, False])
-def test_side_cards_are_the_templates_markup(rf, agent, queue, make_staff, language, full):
-    """Ticket, Time and Merge cards: with an assignee, category, tags, logged time and every right, and for a
-    merged ticket without them read by someone who may not log time."""
+def test_header_and_side_cards_are_the_templates_markup(rf, agent, queue, make_staff, language, full):
+    """The header and the Ticket, Time and Merge cards: with an assignee, category, tags, logged time and every
+    right, and for a merged ticket without them read by someone who may neither change tickets nor log time."""
     from datetime import date
 
     from frontoffice.service import views
@@ -210,6 +211,14 @@ def test_side_cards_are_the_templates_markup(rf, agent, queue, make_staff, langu
             "can_log_time=perms.service.add_timeentry %}\n"
         ).render(Context(context))
     assert rendered == expected
+    with translation.override(language):
+        expected_header = Template(TEMPLATE_HEADER).render(Context(context))
+        header = Template(
+            "{% load service %}{% ticket_header ticket can_change=can_change "
+            "status_choices=status_form.fields.status.choices %}\n"
+        ).render(Context(context))
+    assert header == expected_header
+    assert ("status-select" in header) == full and ("badge-role" in header) == full
     if full:
         assert "&lt;Cat&gt;" in rendered and "Call &lt;back&gt; &amp; co" in rendered and "t0ken" in rendered
     else:
