@@ -16,7 +16,8 @@ import hashlib
 import json
 from collections.abc import Callable
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -57,22 +58,36 @@ def idempotent(request: Request, work: Callable[[], Response]) -> Response:
     if len(key) > MAX_KEY_LENGTH:
         raise ValidationError({HEADER: f"At most {MAX_KEY_LENGTH} characters."})
     fingerprint = _fingerprint(request)
-    stored = IdempotentRequest.objects.filter(user=request.user, key=key).first()
-    if stored is not None:
-        return _replay(stored, fingerprint)
-    try:
-        with transaction.atomic():
-            # A second request with the key waits here (unique index) until this transaction ends.
-            row = IdempotentRequest.objects.create(user=request.user, key=key, fingerprint=fingerprint)
+    with transaction.atomic():
+        # One statement claims the key. A second request with it waits here (unique index) until the first
+        # one's transaction ends, then finds the row (claimed nothing) or, if the first rolled back, claims it.
+        claimed = _claim(request.user.pk, key, fingerprint)
+        if claimed is not None:
             response = work()
             if response.status_code >= 400:
                 transaction.set_rollback(True)  # an error is not remembered: the client may retry
                 return response
-            row.status_code, row.response = response.status_code, json.loads(json.dumps(response.data, default=str))
-            row.save(update_fields=["status_code", "response"])
+            stored_response = json.loads(json.dumps(response.data, default=str))
+            IdempotentRequest.objects.filter(pk=claimed).update(
+                status_code=response.status_code, response=stored_response
+            )
             return response
-    except IntegrityError:
-        stored = IdempotentRequest.objects.filter(user=request.user, key=key).first()
-        if stored is None:
-            raise
-        return _replay(stored, fingerprint)
+    stored = IdempotentRequest.objects.filter(user=request.user, key=key).first()
+    if stored is None:  # claimed by a request that rolled back after this one looked: the client may retry
+        return Response({"detail": "A request with this Idempotency-Key is still running."}, status=409)
+    return _replay(stored, fingerprint)
+
+
+def _claim(user_id: int, key: str, fingerprint: str) -> int | None:
+    """The new row's id, or None when the key is already taken (by a committed request)."""
+    table = IdempotentRequest._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (user_id, key, fingerprint, created_at) VALUES (%s, %s, %s, %s)
+            ON CONFLICT (user_id, key) DO NOTHING RETURNING id
+            """,
+            [user_id, key, fingerprint, timezone.now()],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None

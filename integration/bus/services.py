@@ -74,7 +74,9 @@ def publish(name: str, payload: dict[str, Any], *, aggregate: models.Model | tup
     spec = catalogue.get(name)
     payload = catalogue.validate(spec, catalogue.to_json_safe(payload))
     aggregate_type, aggregate_id = _aggregate_key(aggregate)
-    with transaction.atomic():
+    # No savepoint inside the caller's transaction (two round trips on every publish): if this fails, the
+    # caller's transaction is marked for rollback by Django, so no sequence number is handed out without its event.
+    with transaction.atomic(savepoint=False):
         event = OutboxEvent.objects.create(
             name=name,
             version=spec.version,
