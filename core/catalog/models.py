@@ -105,6 +105,8 @@ class Product(models.Model):
         indexes = [
             models.Index(Lower("name"), name="catalog_product_name_lower_idx"),
             GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="catalog_product_name_trgm"),
+            # Searches take an article number by its beginning, in any case (UPPER(sku) LIKE 'B012%').
+            models.Index(OpClass(Upper("sku"), name="text_pattern_ops"), name="catalog_product_sku_prefix"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(list_price__gte=0), name="catalog_product_price_not_negative"),
