@@ -58,10 +58,13 @@ class TicketFilterForm(FilterForm):
         label=_("Assignee"), choices=[("", _("Anyone")), ("me", _("Me")), ("none", _("Nobody"))], required=False
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, queues: list[tuple[int, str]] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # The filter bar lists the queues as plain choices: one small query, not a count and a server-side cursor.
-        self.fields["queue"].choices = [("", _("All")), *Queue.objects.order_by("name").values_list("pk", "name")]
+        # The filter bar lists the queues as plain choices: one small query, not a count and a server-side cursor
+        # (none when the caller has read them: `queues` as (pk, name) by name).
+        if queues is None:
+            queues = list(Queue.objects.order_by("name").values_list("pk", "name"))
+        self.fields["queue"].choices = [("", _("All")), *queues]
 
 
 class TicketCreateForm(forms.Form):

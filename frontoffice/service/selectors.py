@@ -3,7 +3,18 @@
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+)
 from django.utils import timezone
 
 from core.parties.models import Organization, Person
@@ -46,10 +57,30 @@ def agent_queue_ids(*, user) -> list[int] | None:
     return list(Queue.objects.filter(Q(members=user) | Q(lead=user)).values_list("pk", flat=True).distinct())
 
 
-def tickets_for_agent(*, user) -> QuerySet[Ticket]:
-    """Every ticket the agent may see: those of their queues and those assigned to them (all with the right)."""
+def queues_with_the_agents(*, user) -> tuple[list[tuple[int, str]], list[int] | None]:
+    """Every queue as (pk, name) by name, for the list's filter, and the agent's own queues as agent_queue_ids
+    gives them (None when they may see every queue): one query where the list page made two."""
+    queues = Queue.objects.order_by("name")
+    if user.has_perm("service.view_all_tickets"):
+        return list(queues.values_list("pk", "name")), None
+    member = Queue.members.through.objects.filter(queue_id=OuterRef("pk"), user=user)
+    rows = list(
+        queues.annotate(mine=ExpressionWrapper(Q(lead=user) | Exists(member), output_field=BooleanField())).values_list(
+            "pk", "name", "mine"
+        )
+    )
+    return [(pk, name) for pk, name, _mine in rows], [pk for pk, _name, mine in rows if mine]
+
+
+_ASK = object()
+
+
+def tickets_for_agent(*, user, queue_ids: Any = _ASK) -> QuerySet[Ticket]:
+    """Every ticket the agent may see: those of their queues and those assigned to them (all with the right).
+    `queue_ids` are agent_queue_ids' answer when the caller has it already."""
     tickets = Ticket.objects.all()
-    queue_ids = agent_queue_ids(user=user)
+    if queue_ids is _ASK:
+        queue_ids = agent_queue_ids(user=user)
     if queue_ids is None:
         return tickets
     return tickets.filter(Q(queue_id__in=queue_ids) | Q(assignee=user))
@@ -66,10 +97,14 @@ def ticket_list(
     assignee: str = "",
     ordering: str = "",
     now: datetime | None = None,
+    queue_ids: Any = _ASK,
 ) -> QuerySet[Ticket]:
-    """The agent's ticket list with the rows' related records joined; `view` is one of the saved views."""
+    """The agent's ticket list with the rows' related records joined; `view` is one of the saved views
+    (`queue_ids` as for tickets_for_agent)."""
     now = now or timezone.now()
-    tickets = tickets_for_agent(user=user).select_related("requester", "organization", "queue", "assignee")
+    tickets = tickets_for_agent(user=user, queue_ids=queue_ids).select_related(
+        "requester", "organization", "queue", "assignee"
+    )
     if view == "mine":
         tickets = tickets.filter(assignee=user, status__in=Ticket.ACTIVE_STATUSES)
     elif view == "unassigned":

@@ -46,10 +46,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @staff_permission_required("service.view_ticket")
 def ticket_list(request: HttpRequest) -> HttpResponse:
-    form = TicketFilterForm(request.GET)
+    queues, queue_ids = selectors.queues_with_the_agents(user=request.user)
+    form = TicketFilterForm(request.GET, queues=queues)
     filters = cleaned_filters(form)
     queryset = selectors.ticket_list(
         user=request.user,
+        queue_ids=queue_ids,
         search=filters.get("q") or "",
         view=filters.get("view") or "",
         status=filters.get("status") or "",
