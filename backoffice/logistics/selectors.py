@@ -213,6 +213,14 @@ def delivery_list(*, search: str = "", state: str = "", warehouse_id: int | None
     )
     if state:
         deliveries = deliveries.filter(state=state)
+    deliveries = _filter_deliveries(deliveries, search=search, warehouse_id=warehouse_id)
+    return deliveries.order_by("-created_at", "-pk")
+
+
+def _filter_deliveries(
+    deliveries: QuerySet[DeliveryOrder], *, search: str, warehouse_id: int | None
+) -> QuerySet[DeliveryOrder]:
+    """The board's search and warehouse filters (the list and its tab counts apply the same ones)."""
     if warehouse_id:
         deliveries = deliveries.filter(warehouse_id=warehouse_id)
     search = (search or "").strip()
@@ -222,7 +230,7 @@ def delivery_list(*, search: str = "", state: str = "", warehouse_id: int | None
         if number.isdigit():
             condition |= Q(number=int(number))
         deliveries = deliveries.filter(condition)
-    return deliveries.order_by("-created_at", "-pk")
+    return deliveries
 
 
 def delivery_detail(*, pk: int) -> DeliveryOrder:
@@ -394,9 +402,10 @@ def stock_drift() -> list[StockDrift]:
 
 def delivery_state_counts(*, search: str = "", warehouse_id: int | None = None) -> dict[str, int]:
     """How many deliveries are in each state (for the board's tabs), with the board's search and warehouse."""
-    deliveries = delivery_list(search=search, warehouse_id=warehouse_id).order_by()
-    rows = DeliveryOrder.objects.filter(pk__in=deliveries.values("pk")).values("state").annotate(count=Count("pk"))
-    return {row["state"]: row["count"] for row in rows.order_by()}
+    # Straight on the deliveries (no per-row subqueries of the list, no IN over its ids): one grouped scan.
+    deliveries = _filter_deliveries(DeliveryOrder.objects.all(), search=search, warehouse_id=warehouse_id)
+    rows = deliveries.order_by().values("state").annotate(count=Count("pk"))
+    return {row["state"]: row["count"] for row in rows}
 
 
 def pick_list(*, warehouse: Warehouse) -> QuerySet:
