@@ -1,6 +1,6 @@
 """Reads of organizations and people that are more than a one-line query."""
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from core.parties.keys import email_key_of, identifier_key_of, name_key_of
@@ -140,6 +140,28 @@ def person_duplicates(
 def person_for_portal_user(*, user) -> Person | None:
     """The person a customer's login belongs to, with their organization."""
     return Person.objects.select_related("organization").filter(user=user).first()
+
+
+def portal_person_and_colleagues(*, user, limit: int = 50) -> tuple[Person | None, list[Person]]:
+    """person_for_portal_user and portal_colleagues in one query: the login's person first, then the others of
+    their organization who use the portal, by name (at most `limit`)."""
+    own = Person.objects.filter(user=user)
+    rows = list(
+        Person.objects.select_related("organization")
+        .filter(
+            Q(user=user)
+            | Q(
+                organization_id=Subquery(own.values("organization_id")[:1]),
+                organization_id__isnull=False,
+                user__isnull=False,
+                is_active=True,
+            )
+        )
+        .order_by(Case(When(user=user, then=Value(0)), default=Value(1)), "last_name", "first_name")[: limit + 1]
+    )
+    if not rows or rows[0].user_id != user.pk:
+        return None, []
+    return rows[0], rows[1:]
 
 
 def portal_colleagues(*, person: Person) -> list[Person]:

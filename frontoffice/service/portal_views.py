@@ -24,7 +24,7 @@ from core.exceptions import ServiceError
 from core.forms import apply_service_error
 from core.lists import FilterForm, cleaned_filters, list_page
 from core.parties.models import Person
-from core.parties.selectors import person_for_portal_user, portal_colleagues
+from core.parties.selectors import person_for_portal_user, portal_person_and_colleagues
 from frontoffice.service import attachments, selectors, services
 from frontoffice.service.models import Attachment, Category, Message, Priority, Ticket
 
@@ -116,9 +116,10 @@ class TicketForm(forms.Form):
             ]
         else:
             del self.fields["cc"]
-        categories = selectors.portal_categories()
-        if self.is_bound:
-            categories = categories.select_related("queue")  # a submitted ticket goes to its category's queue
+        if self.is_bound:  # a submitted ticket goes to its category's queue: read them with it
+            categories = selectors.portal_categories().select_related("queue")
+        else:
+            categories = selectors.portal_categories_cached()
         self.categories = {category.pk: category for category in categories}
         if self.categories:
             self.fields["category"].choices = [("", _("Choose…"))] + [
@@ -328,15 +329,16 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def ticket_create(request: HttpRequest) -> HttpResponse:
     """A new ticket: subject (with help articles suggested as it is typed), description, category, files, copies."""
-    person = _person(request)
-    if person is None:
+    person, colleagues = portal_person_and_colleagues(user=request.user)  # one query for both
+    if person is None or not person.is_active:
         status = 400 if request.method == "POST" else 200
         return render(request, "service/portal/ticket_create.html", {"form": None}, status=status)
+    person.user = request.user  # as _person: the mail's language reads no row again
     suggest_url = _help_center_url("portal-help-suggest")
     form = TicketForm(
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
-        colleagues=portal_colleagues(person=person),
+        colleagues=colleagues,
         suggest_url=suggest_url,
     )
     if request.method == "POST" and form.is_valid():

@@ -3,6 +3,8 @@
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import (
     Avg,
     BooleanField,
@@ -447,6 +449,28 @@ def portal_ticket(*, user, number: int) -> Ticket:
 
 def portal_categories() -> QuerySet[Category]:
     return Category.objects.filter(is_active=True, queue__is_active=True).order_by("name")
+
+
+PORTAL_CATEGORIES_KEY = "service:portal-categories"
+
+
+def portal_categories_cached() -> list[Category]:
+    """portal_categories() from the cache: every new-ticket form shows them, and they change rarely.
+
+    Saving or deleting a category or a queue forgets the copy, at once and again when the transaction commits
+    (so a request that read the old rows in between cannot keep them); the time limit is a safety net for
+    changes made behind Django's back.
+    """
+    categories = cache.get(PORTAL_CATEGORIES_KEY)
+    if categories is None:
+        categories = list(portal_categories())
+        cache.set(PORTAL_CATEGORIES_KEY, categories, timeout=300)
+    return categories
+
+
+def forget_portal_categories(**kwargs) -> None:
+    cache.delete(PORTAL_CATEGORIES_KEY)
+    transaction.on_commit(lambda: cache.delete(PORTAL_CATEGORIES_KEY))
 
 
 def attachment_for_customer(*, user, pk: int) -> Attachment:

@@ -137,3 +137,30 @@ def test_invite_requires_email(make_staff):
     with pytest.raises(ValidationError) as error:
         services.person_invite_to_portal(actor=make_staff("Sales"), person=person)
     assert "email" in error.value.error_dict
+
+
+@pytest.mark.django_db
+def test_the_portal_person_and_colleagues_in_one_query_are_the_two_selectors_answers(django_assert_num_queries):
+    from core.accounts.tests.factories import UserFactory
+    from core.parties.selectors import person_for_portal_user, portal_colleagues, portal_person_and_colleagues
+    from core.parties.tests.factories import OrganizationFactory, PersonFactory
+
+    organization = OrganizationFactory()
+    user = UserFactory()
+    person = PersonFactory(user=user, organization=organization, last_name="Östberg")  # last by name
+    for index in range(4):
+        PersonFactory(user=UserFactory(), organization=organization, last_name=f"Berg {index}")
+    PersonFactory(user=UserFactory(), organization=organization, last_name="Ahl", is_active=False)
+    PersonFactory(organization=organization, last_name="Utan inloggning")
+    PersonFactory(user=UserFactory(), last_name="Annan firma")
+    with django_assert_num_queries(1):
+        found, colleagues = portal_person_and_colleagues(user=user, limit=3)
+    assert found == person_for_portal_user(user=user) == person
+    assert found.organization == organization
+    assert colleagues == portal_colleagues(person=person)[:3]
+    assert [colleague.last_name for colleague in portal_person_and_colleagues(user=user)[1]] == [
+        f"Berg {index}" for index in range(4)
+    ]
+    alone = PersonFactory(user=UserFactory(), organization=None)
+    assert portal_person_and_colleagues(user=alone.user) == (alone, [])
+    assert portal_person_and_colleagues(user=UserFactory()) == (None, [])

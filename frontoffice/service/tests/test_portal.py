@@ -604,3 +604,35 @@ urlpatterns = [
     for pattern in project_urls.urlpatterns
     if "helpcenter" not in getattr(getattr(pattern, "urlconf_name", None), "__name__", "")
 ]
+
+
+def test_the_form_reads_the_person_with_the_colleagues_and_the_categories_from_the_cache(portal, person):
+    colleague_of(person, first_name="Zorro", last_name="Öst")
+    colleague_of(person, first_name="Anna", last_name="Ahl", is_active=False)  # not offered
+    PersonFactory(organization=person.organization, first_name="Ingen", last_name="Inloggning")  # no login
+    CategoryFactory(name="Fakturor")
+    url = reverse("portal-ticket-create")
+    portal.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        page = portal.get(url).content.decode()
+    assert "Zorro Öst" in page and "Anna Ahl" not in page and "Ingen Inloggning" not in page
+    assert "Fakturor" in page
+    tables = [query["sql"] for query in queries.captured_queries]
+    assert len([sql for sql in tables if 'FROM "parties_person"' in sql]) == 1
+    assert not [sql for sql in tables if 'FROM "service_category"' in sql]
+
+
+def test_a_changed_category_or_queue_shows_on_the_form_at_once(portal, person):
+    category = CategoryFactory(name="Leveranser")
+    url = reverse("portal-ticket-create")
+    assert "Leveranser" in portal.get(url).content.decode()
+    category.name = "Leveransproblem"
+    category.save()
+    assert "Leveransproblem" in portal.get(url).content.decode()
+    category.queue.is_active = False
+    category.queue.save()
+    assert "Leveransproblem" not in portal.get(url).content.decode()
+    category.queue.is_active = True
+    category.queue.save()
+    category.delete()
+    assert "Leveransproblem" not in portal.get(url).content.decode()
