@@ -1,6 +1,7 @@
 """Reads of organizations and people that are more than a one-line query."""
 
-from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db import connection
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from core.parties.keys import email_key_of, identifier_key_of, name_key_of
@@ -142,26 +143,47 @@ def person_for_portal_user(*, user) -> Person | None:
     return Person.objects.select_related("organization").filter(user=user).first()
 
 
+# What the new-ticket form shows of the customer and their colleagues (portal_person_and_colleagues).
+PORTAL_PERSON_FIELDS = (
+    "id",
+    "first_name",
+    "last_name",
+    "email",
+    "job_title",
+    "organization_id",
+    "user_id",
+    "is_active",
+)
+
+
 def portal_person_and_colleagues(*, user, limit: int = 50) -> tuple[Person | None, list[Person]]:
-    """person_for_portal_user and portal_colleagues in one query: the login's person first, then the others of
-    their organization who use the portal, by name (at most `limit`)."""
-    own = Person.objects.filter(user=user)
-    rows = list(
-        Person.objects.select_related("organization")
-        .filter(
-            Q(user=user)
-            | Q(
-                organization_id=Subquery(own.values("organization_id")[:1]),
-                organization_id__isnull=False,
-                user__isnull=False,
-                is_active=True,
-            )
+    """For a page that only shows them: the login's person and the other portal users of their organization (as
+    portal_colleagues, at most `limit`), in one plain statement.
+
+    The people carry only PORTAL_PERSON_FIELDS; any other field is read from the database when touched (Django's
+    deferred fields), so use person_for_portal_user for work that needs the whole person or its organization.
+    Through the ORM the two reads cost about a millisecond of Python; this one a tenth of that.
+    """
+    columns = ", ".join(connection.ops.quote_name(Person._meta.get_field(name).column) for name in PORTAL_PERSON_FIELDS)
+    table = Person._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT {columns} FROM {table}
+            WHERE user_id = %(user)s
+               OR (organization_id = (SELECT organization_id FROM {table} WHERE user_id = %(user)s)
+                   AND user_id IS NOT NULL AND is_active)
+            ORDER BY user_id = %(user)s DESC, last_name, first_name
+            LIMIT %(limit)s
+            """,
+            {"user": user.pk, "limit": limit + 1},
         )
-        .order_by(Case(When(user=user, then=Value(0)), default=Value(1)), "last_name", "first_name")[: limit + 1]
-    )
-    if not rows or rows[0].user_id != user.pk:
+        rows = cursor.fetchall()
+    attnames = [Person._meta.get_field(name).attname for name in PORTAL_PERSON_FIELDS]
+    people = [Person.from_db(connection.alias, attnames, row) for row in rows]
+    if not people or people[0].user_id != user.pk:
         return None, []
-    return rows[0], rows[1:]
+    return people[0], people[1 : limit + 1]
 
 
 def portal_colleagues(*, person: Person) -> list[Person]:

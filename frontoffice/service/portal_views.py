@@ -24,7 +24,7 @@ from core.exceptions import ServiceError
 from core.forms import apply_service_error
 from core.lists import FilterForm, cleaned_filters, list_page
 from core.parties.models import Person
-from core.parties.selectors import person_for_portal_user, portal_person_and_colleagues
+from core.parties.selectors import person_for_portal_user, portal_colleagues, portal_person_and_colleagues
 from frontoffice.service import attachments, selectors, services
 from frontoffice.service.models import Attachment, Category, Message, Priority, Ticket
 
@@ -329,11 +329,14 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def ticket_create(request: HttpRequest) -> HttpResponse:
     """A new ticket: subject (with help articles suggested as it is typed), description, category, files, copies."""
-    person, colleagues = portal_person_and_colleagues(user=request.user)  # one query for both
+    if request.method == "POST":  # opening a ticket takes the whole person, with their organization
+        person = _person(request)
+        colleagues = portal_colleagues(person=person) if person is not None else []
+    else:  # the form shows only names: one plain statement for the person and their colleagues
+        person, colleagues = portal_person_and_colleagues(user=request.user)
     if person is None or not person.is_active:
         status = 400 if request.method == "POST" else 200
         return render(request, "service/portal/ticket_create.html", {"form": None}, status=status)
-    person.user = request.user  # as _person: the mail's language reads no row again
     suggest_url = _help_center_url("portal-help-suggest")
     form = TicketForm(
         request.POST if request.method == "POST" else None,

@@ -156,8 +156,12 @@ def test_the_portal_person_and_colleagues_in_one_query_are_the_two_selectors_ans
     with django_assert_num_queries(1):
         found, colleagues = portal_person_and_colleagues(user=user, limit=3)
     assert found == person_for_portal_user(user=user) == person
-    assert found.organization == organization
+    assert (str(found), found.organization_id, found.is_active) == (str(person), organization.pk, True)
     assert colleagues == portal_colleagues(person=person)[:3]
+    names = [str(other) for other in portal_colleagues(person=person)[:3]]
+    assert [str(colleague) for colleague in colleagues] == names
+    with django_assert_num_queries(1):  # a field it did not read is read when touched
+        assert found.phone == person.phone
     assert [colleague.last_name for colleague in portal_person_and_colleagues(user=user)[1]] == [
         f"Berg {index}" for index in range(4)
     ]

@@ -618,7 +618,7 @@ def test_the_form_reads_the_person_with_the_colleagues_and_the_categories_from_t
     assert "Zorro Öst" in page and "Anna Ahl" not in page and "Ingen Inloggning" not in page
     assert "Fakturor" in page
     tables = [query["sql"] for query in queries.captured_queries]
-    assert len([sql for sql in tables if 'FROM "parties_person"' in sql]) == 1
+    assert len([sql for sql in tables if "parties_person" in sql]) == 1
     assert not [sql for sql in tables if 'FROM "service_category"' in sql]
 
 
