@@ -59,10 +59,12 @@ class ListPaginator(Paginator):
         """`count_from_rows`: the page's query also counts every row (a window count), saving the count query.
 
         Only for lists known to be short (a narrow search): the window makes PostgreSQL read every matching
-        row, where a page of a long list stops after its rows.
+        row, where a page of a long list stops after its rows. The object list may also be a row source that is
+        not a queryset: slicing it reads a page and sets its `counted` (the total), and `count()` counts.
         """
         super().__init__(object_list, per_page, **kwargs)
         self.count_from_rows = count_from_rows
+        self._pages: dict[int, ListPage] = {}
 
     @property
     def count_is_exact(self) -> bool:
@@ -70,6 +72,8 @@ class ListPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
+        if not isinstance(self.object_list, QuerySet):
+            return self.object_list.count()  # a row source (see __init__) counts exactly
         rows = self.object_list.order_by().values("pk")
         counted = rows[: COUNT_LIMIT + 1].count()
         if counted <= COUNT_LIMIT:
@@ -94,12 +98,21 @@ class ListPaginator(Paginator):
 
     def page(self, number: Any) -> ListPage:
         number = self.validate_number(number)
+        if number in self._pages:  # read once, also when asked again
+            return self._pages[number]
+        self._pages[number] = page = self._read_page(number)
+        return page
+
+    def _read_page(self, number: int) -> ListPage:
         bottom = (number - 1) * self.per_page
         queryset = self.object_list
-        if self.count_from_rows:
+        counts_itself = self.count_from_rows and not isinstance(queryset, QuerySet)
+        if self.count_from_rows and not counts_itself:
             queryset = queryset.annotate(list_total_rows=Window(Count("*")))
         rows = list(queryset[bottom : bottom + self.per_page + 1])
-        if rows and self.count_from_rows:
+        if rows and counts_itself:
+            self._know_count(queryset.counted)  # a row source that counts in its page's statement
+        elif rows and self.count_from_rows:
             first = rows[0]
             self._know_count(first["list_total_rows"] if isinstance(first, dict) else first.list_total_rows)
         elif not rows and number > 1:
@@ -136,12 +149,15 @@ def list_page(
     context: dict[str, Any] | None = None,
     per_page: int = PER_PAGE,
     count_from_rows: bool = False,
+    paginator: ListPaginator | None = None,
 ) -> HttpResponse:
     """Render a list page; an htmx request (search as you type, sort, page) gets only the results partial.
 
     `count_from_rows`: the list is known to be short, so its page query counts it too (see ListPaginator).
+    `paginator`: one already made (and perhaps already paged: get_page reads its page once).
     """
-    paginator = ListPaginator(queryset, per_page, count_from_rows=count_from_rows)
+    if paginator is None:
+        paginator = ListPaginator(queryset, per_page, count_from_rows=count_from_rows)
     page = paginator.get_page(request.GET.get("page"))
     is_filtered = any(
         value for name, value in filter_form.cleaned_data.items() if name not in {"sort"} and value not in (None, "")

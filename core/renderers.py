@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from django.forms.renderers import TemplatesSetting
 from django.utils.formats import localize
+from django.utils.functional import Promise
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 from django.utils.timezone import template_localtime
@@ -39,7 +40,9 @@ _OPTION = "django/forms/widgets/select_option.html"
 
 def template_text(value) -> str:
     """`{{ value }}` in a template: in local time, localized, as text, then escaped unless marked safe."""
-    if not isinstance(value, str):
+    if isinstance(value, Promise):  # a lazy translation: its text (what localize would end with)
+        value = str(value)
+    elif not isinstance(value, str):
         value = localize(template_localtime(value))
         if not isinstance(value, str):
             value = str(value)

@@ -1,5 +1,7 @@
 """Staff pages of the CRM: accounts, contacts and their consent, each user's activities, import and export."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -15,7 +17,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from core.accounts.decorators import staff_permission_required
 from core.audit.selectors import audit_entries_for
 from core.forms import apply_service_error, save_form_with_service
-from core.lists import cleaned_filters, list_page
+from core.lists import PER_PAGE, ListPaginator, cleaned_filters, list_page
 from core.parties.models import Person
 from frontoffice.crm import exporting, import_tasks, importing, selectors, services
 from frontoffice.crm.forms import (
@@ -57,10 +59,45 @@ ACCOUNT_ROW_FIELDS = (
 )
 
 
+class _AccountSearchRows:
+    """A search's account list as ListPaginator reads it: a slice is one statement that also counts the matches
+    (selectors.account_search_page); `narrow` turns False when the search found too many organizations for it."""
+
+    def __init__(self, **chosen: Any) -> None:
+        self.chosen = chosen
+        self.counted: int | None = None
+        self.narrow = True
+
+    def __getitem__(self, part: slice) -> list[selectors.AccountRow]:
+        start = part.start or 0
+        found = selectors.account_search_page(**self.chosen, offset=start, limit=part.stop - start)
+        self.counted, self.narrow = found.total, found.narrow
+        return found.rows
+
+    def count(self) -> int:
+        self[0:1]  # the first row carries the total
+        return self.counted or 0
+
+
 @staff_permission_required("crm.view_account")
 def account_list(request: HttpRequest) -> HttpResponse:
     form = AccountFilterForm(request.GET)
-    search = cleaned_filters(form).get("q") or ""
+    filters = cleaned_filters(form)
+    search = filters.get("q") or ""
+    if search:  # one statement for the page and its count, when the search is narrow (most are)
+        rows = _AccountSearchRows(
+            search=search,
+            stage=filters.get("stage") or "",
+            segment=filters.get("segment") or "",
+            owner_id=request.user.pk if filters.get("owner") == "me" else None,
+            ordering=filters.get("sort") or "organization__name",
+        )
+        paginator = ListPaginator(rows, PER_PAGE, count_from_rows=True)
+        paginator.get_page(request.GET.get("page"))
+        if rows.narrow:
+            return list_page(
+                request, template="crm/account_list.html", queryset=None, filter_form=form, paginator=paginator
+            )
     matching = selectors.organizations_matching(search) if search else None
     queryset = _filtered_accounts(request, form, matching).only(*ACCOUNT_ROW_FIELDS)
     return list_page(

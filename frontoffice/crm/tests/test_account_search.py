@@ -67,9 +67,9 @@ def test_the_search_runs_once_per_page_and_the_queries_do_not_grow(client, sales
     assert len(many) == len(few) <= 8
     searches = [query["sql"] for query in many.captured_queries if "LIKE" in query["sql"]]
     assert len(searches) == 1
-    # A narrow search is counted by its page query: no separate COUNT.
-    accounts = [query["sql"] for query in many.captured_queries if 'FROM "crm_account"' in query["sql"]]
-    assert len(accounts) == 1 and "OVER ()" in accounts[0]
+    # A narrow search is one statement: the matching organizations, the page and its count.
+    accounts = [query["sql"] for query in many.captured_queries if "crm_account" in query["sql"]]
+    assert len(accounts) == 1 and "OVER ()" in accounts[0] and "LIKE" in accounts[0]
 
 
 def test_a_wide_search_still_pages_and_counts(client, sales, monkeypatch):
@@ -78,3 +78,61 @@ def test_a_wide_search_still_pages_and_counts(client, sales, monkeypatch):
     client.force_login(sales)
     html = client.get(reverse("crm:account-list"), {"q": "bred", "page": 2}).content.decode()
     assert "Showing 26–30 of 30" in html and "Bred 29 AB" in html and "Bred 24 AB" not in html
+
+
+def test_the_one_statement_search_page_is_account_lists_answer(make_staff):
+    """selectors.account_search_page (the page's fast path) gives account_list's rows, order and total."""
+    import random
+
+    from django.utils import timezone
+
+    from frontoffice.crm.models import Activity
+    from frontoffice.crm.templatetags.account_rows import account_rows
+
+    rng = random.Random(7)
+    owners = [make_staff("Sales", full_name="Sara Säljare"), make_staff("Sales", full_name=""), None]
+    organizations = Organization.objects.bulk_create(
+        [Organization(name=f"Sökbar {rng.choice('ABC')}{index:02d} AB", country="SE") for index in range(40)]
+        + [Organization(name="Annat AB", country="SE")]
+    )
+    accounts = Account.objects.bulk_create(
+        [
+            Account(
+                organization=organization,
+                owner=rng.choice(owners),
+                lifecycle_stage=rng.choice(list(Account.Stage)),
+                segment=rng.choice(["", *Account.Segment]),
+                industry=rng.choice(["", "Bygg <&>"]),
+                tags=rng.sample(["vip", "norr", "söder"], rng.randrange(3)),
+            )
+            for organization in organizations
+        ]
+    )
+    Activity.objects.bulk_create(
+        [
+            Activity(
+                account=rng.choice(accounts),
+                assignee=owners[0],
+                subject="Ring",
+                done_at=rng.choice([None, timezone.now()]),
+            )
+            for _ in range(60)
+        ]
+    )
+    for filters in [
+        {},
+        {"stage": "customer"},
+        {"segment": "enterprise"},
+        {"owner_id": owners[0].pk},
+        *({"ordering": ordering} for ordering in selectors.ACCOUNT_ORDERINGS),
+    ]:
+        expected = list(selectors.account_list(search="sökbar", **filters))
+        for offset in (0, 10, 35):
+            found = selectors.account_search_page(search="sökbar", offset=offset, limit=11, **filters)
+            page = expected[offset : offset + 11]
+            assert found.narrow and found.total == (len(expected) if page else None), filters
+            assert [row.pk for row in found.rows] == [account.pk for account in page], filters
+            assert [(row.open_activities, str(row.owner or "")) for row in found.rows] == [
+                (account.open_activities, str(account.owner or "")) for account in page
+            ]
+            assert account_rows(found.rows) == account_rows(page)
