@@ -1,10 +1,11 @@
 """Reads of customer service: who may see which ticket, the agents' lists, the portal's lists, dashboards, reports."""
 
+import json
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
     Avg,
     BooleanField,
@@ -19,6 +20,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from core.accounts.models import User
 from core.parties.models import Organization, Person
 from core.parties.selectors import person_for_portal_user
 from frontoffice.service.models import (
@@ -490,3 +492,137 @@ def attachment_for_guest(*, ticket: Ticket, pk: int) -> Attachment:
 
 def attachment_for_agent(*, user, pk: int) -> Attachment:
     return Attachment.objects.select_related("ticket").filter(ticket__in=tickets_for_agent(user=user)).get(pk=pk)
+
+
+# --- the agents' unfiltered list in one plain statement -----------------------------------------------------
+
+# ORDERINGS in SQL over the list statement's ticket alias "t" (PostgreSQL's default NULLS placing, as the ORM's).
+_SQL_ORDERINGS = {
+    "activity": "t.last_activity_at DESC, t.id DESC",
+    "-activity": "t.last_activity_at ASC, t.id ASC",
+    "created": "t.created_at ASC, t.id ASC",
+    "-created": "t.created_at DESC, t.id DESC",
+    "priority": "t.priority ASC, t.last_activity_at DESC, t.id DESC",
+    "-priority": "t.priority DESC, t.last_activity_at DESC, t.id DESC",
+    "due": "t.resolution_due_at ASC NULLS LAST, t.id DESC",
+    "-due": "t.resolution_due_at DESC NULLS LAST, t.id DESC",
+    "number": "t.number ASC",
+    "-number": "t.number DESC",
+}
+
+
+class _Named(NamedTuple):
+    """A joined record as a list row shows it: its name, and its str."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TicketListRow(NamedTuple):
+    """One row of the agents' list: exactly what service/templatetags/service.py ticket_rows reads."""
+
+    number: int
+    subject: str
+    priority: int
+    status: str
+    first_response_breached_at: datetime | None
+    resolution_breached_at: datetime | None
+    resolution_due_at: datetime | None
+    sla_paused_at: datetime | None
+    last_activity_at: datetime
+    queue_name: str
+    organization_id: int | None
+    organization_name: str | None
+    requester_name: str
+    assignee_id: int | None
+    assignee_name: str | None
+
+    @property
+    def reference(self) -> str:
+        return f"T-{self.number}"
+
+    @property
+    def queue(self) -> _Named:
+        return _Named(self.queue_name)
+
+    @property
+    def organization(self) -> _Named | None:
+        return _Named(self.organization_name) if self.organization_id else None
+
+    @property
+    def requester(self) -> _Named:
+        return _Named(self.requester_name)
+
+    @property
+    def assignee(self) -> _Named | None:
+        return _Named(self.assignee_name) if self.assignee_id else None
+
+
+def _list_scope(*, user, queue_ids: list[int] | None) -> tuple[str, list[Any]]:
+    """tickets_for_agent's rule as SQL over alias "t" (queue_ids as agent_queue_ids gives them)."""
+    if queue_ids is None:
+        return "TRUE", []
+    return "(t.queue_id = ANY(%s) OR t.assignee_id = %s)", [list(queue_ids), user.pk]
+
+
+class TicketListPage(NamedTuple):
+    rows: list[TicketListRow]
+    counted: int  # the tickets in the list, counted up to `count_up_to`
+
+
+def ticket_list_page(
+    *, user, queue_ids: list[int] | None, ordering: str, offset: int, limit: int, count_up_to: int
+) -> TicketListPage:
+    """A page of the agent's unfiltered ticket list (ticket_list(...).only(*LIST_ROW_FIELDS) without filters)
+    and how many tickets it holds, capped at `count_up_to`, in ONE plain statement: the ORM spent more of the
+    page's time building the query and 26 ticket models than PostgreSQL spent answering."""
+    scope, params = _list_scope(user=user, queue_ids=queue_ids)
+    order = _SQL_ORDERINGS.get(ordering, _SQL_ORDERINGS["activity"])
+    # The joined names as scalar subqueries, not joins: PostgreSQL planned the five-table join for longer
+    # (1.5 ms) than it ran it; these plan in 0.3 ms.
+    sql = f"""
+        SELECT t.number, t.subject, t.priority, t.status, t.first_response_breached_at, t.resolution_breached_at,
+               t.resolution_due_at, t.sla_paused_at, t.last_activity_at,
+               (SELECT q.name FROM {Queue._meta.db_table} q WHERE q.id = t.queue_id),
+               t.organization_id,
+               (SELECT o.name FROM {Organization._meta.db_table} o WHERE o.id = t.organization_id),
+               (SELECT COALESCE(NULLIF(TRIM(r.first_name || ' ' || r.last_name), ''), r.email)
+                  FROM {Person._meta.db_table} r WHERE r.id = t.requester_id),
+               t.assignee_id,
+               (SELECT COALESCE(NULLIF(a.full_name, ''), a.email)
+                  FROM {User._meta.db_table} a WHERE a.id = t.assignee_id),
+               (SELECT count(*) FROM (SELECT 1 FROM {Ticket._meta.db_table} t WHERE {scope} LIMIT %s) c)
+        FROM {Ticket._meta.db_table} t
+        WHERE {scope}
+        ORDER BY {order}
+        LIMIT %s OFFSET %s"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, count_up_to, *params, limit, offset])
+        found = cursor.fetchall()
+    if not found:
+        return TicketListPage([], count_tickets_in_list(user=user, queue_ids=queue_ids, up_to=count_up_to))
+    return TicketListPage([TicketListRow(*row[:-1]) for row in found], found[0][-1])
+
+
+def count_tickets_in_list(*, user, queue_ids: list[int] | None, up_to: int | None = None) -> int:
+    """How many tickets the agent's unfiltered list holds (up to `up_to` when given)."""
+    scope, params = _list_scope(user=user, queue_ids=queue_ids)
+    sql = f"SELECT 1 FROM {Ticket._meta.db_table} t WHERE {scope}"
+    if up_to is not None:
+        sql += " LIMIT %s"
+        params = [*params, up_to]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({sql}) c", params)
+        return cursor.fetchone()[0]
+
+
+def estimate_tickets_in_list(*, user, queue_ids: list[int] | None) -> int:
+    """PostgreSQL's estimate of the unfiltered list's rows (EXPLAIN, nothing is run), as ListPaginator asks it."""
+    scope, params = _list_scope(user=user, queue_ids=queue_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) SELECT t.id FROM {Ticket._meta.db_table} t WHERE {scope}", params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return int(plan[0]["Plan"]["Plan Rows"])

@@ -8,13 +8,14 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.accounts.decorators import staff_permission_required
 from core.accounts.models import User
 from core.forms import apply_service_error
-from core.lists import cleaned_filters, list_page
+from core.lists import COUNT_LIMIT, PER_PAGE, ListPaginator, cleaned_filters, list_page
 from core.parties import selectors as parties_selectors
 from frontoffice.sales import selectors as sales_selectors
 from frontoffice.service import attachments, selectors, services
@@ -44,11 +45,73 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "service/dashboard.html", selectors.dashboard(user=request.user))
 
 
+class _TicketListRows:
+    """The agent's unfiltered ticket list as ListPaginator reads it: a slice is one plain statement that also
+    counts the list up to COUNT_LIMIT + 1 (selectors.ticket_list_page)."""
+
+    def __init__(self, *, user, queue_ids: list[int] | None, ordering: str) -> None:
+        self.user, self.queue_ids, self.ordering = user, queue_ids, ordering
+        self.counted: int | None = None
+
+    def __getitem__(self, part: slice) -> list[selectors.TicketListRow]:
+        start = part.start or 0
+        found = selectors.ticket_list_page(
+            user=self.user,
+            queue_ids=self.queue_ids,
+            ordering=self.ordering,
+            offset=start,
+            limit=part.stop - start,
+            count_up_to=COUNT_LIMIT + 1,
+        )
+        self.counted = found.counted
+        return found.rows
+
+    def count(self) -> int:
+        """The exact count (ListPaginator asks it past the end of a list whose count was estimated)."""
+        return selectors.count_tickets_in_list(user=self.user, queue_ids=self.queue_ids)
+
+
+class _TicketListPaginator(ListPaginator):
+    """ListPaginator's count over _TicketListRows: the page's statement counted up to COUNT_LIMIT + 1 (a count
+    query only when no page was read first); past it, PostgreSQL's estimate when higher, else "more than"."""
+
+    @cached_property
+    def count(self) -> int:
+        rows = self.object_list
+        counted = rows.counted
+        if counted is None:
+            counted = selectors.count_tickets_in_list(user=rows.user, queue_ids=rows.queue_ids, up_to=COUNT_LIMIT + 1)
+        if counted <= COUNT_LIMIT:
+            return counted
+        estimate = selectors.estimate_tickets_in_list(user=rows.user, queue_ids=rows.queue_ids)
+        if estimate > counted:
+            self.count_is_estimate = True
+            return estimate
+        self.count_is_lower_bound = True
+        return counted
+
+
 @staff_permission_required("service.view_ticket")
 def ticket_list(request: HttpRequest) -> HttpResponse:
     queues, queue_ids = selectors.queues_with_the_agents(user=request.user)
     form = TicketFilterForm(request.GET, queues=queues)
     filters = cleaned_filters(form)
+    context = {
+        "bulk_form": BulkForm() if request.user.has_perm("service.change_ticket") else None,
+        "now": timezone.now(),
+    }
+    if not any(value not in (None, "") for name, value in filters.items() if name != "sort"):
+        # The unfiltered list (the agents' usual view): one plain statement for the page and its count.
+        rows = _TicketListRows(user=request.user, queue_ids=queue_ids, ordering=filters.get("sort") or "")
+        paginator = _TicketListPaginator(rows, PER_PAGE)
+        return list_page(
+            request,
+            template="service/ticket_list.html",
+            queryset=None,
+            filter_form=form,
+            context=context,
+            paginator=paginator,
+        )
     queryset = selectors.ticket_list(
         user=request.user,
         queue_ids=queue_ids,
@@ -60,10 +123,6 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         assignee=filters.get("assignee") or "",
         ordering=filters.get("sort") or "",
     ).only(*selectors.LIST_ROW_FIELDS)
-    context = {
-        "bulk_form": BulkForm() if request.user.has_perm("service.change_ticket") else None,
-        "now": timezone.now(),
-    }
     return list_page(request, template="service/ticket_list.html", queryset=queryset, filter_form=form, context=context)
 
 
