@@ -223,3 +223,73 @@ def test_header_and_side_cards_are_the_templates_markup(rf, agent, queue, make_s
         assert "&lt;Cat&gt;" in rendered and "Call &lt;back&gt; &amp; co" in rendered and "t0ken" in rendered
     else:
         assert "ticket-merge" not in rendered and "/edit/" not in rendered
+
+
+def _loaded(instance) -> list:
+    """Every field value a model instance has read (its deferred fields left out)."""
+    deferred = instance.get_deferred_fields()
+    return [
+        (field.attname, getattr(instance, field.attname))
+        for field in instance._meta.concrete_fields
+        if field.attname not in deferred
+    ]
+
+
+def test_the_one_statement_ticket_is_the_orms_ticket(client, agent, queue, make_staff, monkeypatch):
+    """ticket_for_agent_page (one plain statement) and ticket_for_agent_page_orm read the same ticket, fields,
+    related records and flags, refuse the same agents, and the page they draw is the same markup."""
+    import re
+    from datetime import date
+
+    from frontoffice.service.tests.factories import CategoryFactory, SlaPolicyFactory
+
+    busy = _busy_ticket(agent, queue)
+    services.time_log(ticket=busy, user=agent, minutes=15, worked_on=date(2026, 1, 5), billable=True, note="")
+    busy.cc.add(PersonFactory(organization=busy.organization))
+    services.ticket_assign(ticket=busy, assignee=agent, actor=agent)
+    alone = make_ticket(queue=queue, requester=PersonFactory(organization=None))
+    sorted_ticket = make_ticket(queue=queue, category=CategoryFactory(queue=queue, name="<Cat>"))
+    Ticket.objects.filter(pk=sorted_ticket.pk).update(tags=["vip"], sla_policy=SlaPolicyFactory())
+    elsewhere = make_ticket(queue=QueueFactory(), subject="Another queue's")
+    assigned_elsewhere = make_ticket(queue=QueueFactory(), subject="Assigned to the agent")
+    services.ticket_assign(ticket=assigned_elsewhere, assignee=agent, actor=agent)
+    led = make_ticket(queue=QueueFactory(lead=agent), subject="In a queue the agent leads")
+    merged = make_ticket(queue=queue, requester=alone.requester)
+    services.ticket_merge(source=merged, target=alone, actor=agent)
+    tickets = [busy, alone, sorted_ticket, elsewhere, assigned_elsewhere, led, merged]
+    stranger = make_staff("Customer Service", full_name="New Agent")
+    for user in (agent, make_staff("Management"), stranger):
+        for ticket in tickets:
+            try:
+                expected = selectors.ticket_for_agent_page_orm(user=user, number=ticket.number)
+            except Ticket.DoesNotExist:
+                with pytest.raises(Ticket.DoesNotExist):
+                    selectors.ticket_for_agent_page(user=user, number=ticket.number)
+                continue
+            with CaptureQueriesContext(connection) as queries:
+                fast = selectors.ticket_for_agent_page(user=user, number=ticket.number)
+                assert _loaded(fast) == _loaded(expected)
+                assert fast.get_deferred_fields() == expected.get_deferred_fields()
+                for name in ("requester", "organization", "queue", "assignee", "category", "sla_policy"):
+                    got, want = getattr(fast, name), getattr(expected, name)
+                    assert (got is None) == (want is None) and (got is None or _loaded(got) == _loaded(want)), name
+                assert (fast.has_files, fast.has_cc, fast.has_time) == (
+                    expected.has_files,
+                    expected.has_cc,
+                    expected.has_time,
+                )
+            assert len(queries) == 1
+    assert selectors.ticket_for_agent_page(user=agent, number=busy.number).has_files is True
+    with pytest.raises(Ticket.DoesNotExist):
+        selectors.ticket_for_agent_page(user=agent, number=999999)
+
+    def page(url):
+        html = client.get(url).content.decode()
+        return re.sub(r"\b[A-Za-z0-9]{64}\b", "CSRF", html)  # the masked CSRF tokens differ per request
+
+    client.force_login(agent)
+    for ticket in (busy, alone, sorted_ticket, merged):
+        fast = page(ticket.get_absolute_url())
+        with monkeypatch.context() as patch:
+            patch.setattr(selectors, "ticket_for_agent_page", selectors.ticket_for_agent_page_orm)
+            assert page(ticket.get_absolute_url()) == fast
