@@ -1,6 +1,7 @@
 """Forms of the staff's service pages."""
 
 from django import forms
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -157,11 +158,20 @@ class BulkForm(forms.Form):
         self.fields["assignee"].choices = [
             ("", _("(keep)")),
             ("none", _("Nobody")),
-            *[
-                (str(pk), full_name or email)
-                for pk, full_name, email in _staff().values_list("pk", "full_name", "email")
-            ],
+            *[(str(pk), full_name or email) for pk, full_name, email in _staff_names()],
         ]
+
+
+def _staff_names() -> list[tuple[int, str, str]]:
+    """_staff() as (pk, full_name, email) in its order, from a plain statement (the list page draws the bulk form
+    on every request; the ORM spent more building the query than PostgreSQL answering it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT u.id, u.full_name, u.email FROM {User._meta.db_table} u "
+            "WHERE u.is_active AND u.kind = %s ORDER BY u.full_name, u.email",
+            [User.Kind.STAFF],
+        )
+        return cursor.fetchall()
 
 
 class ReportForm(forms.Form):

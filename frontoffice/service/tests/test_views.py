@@ -414,3 +414,16 @@ def test_the_unfiltered_list_reads_its_page_and_count_in_one_statement(client, a
         q["sql"] for q in queries if "LIMIT 1001) c)" in q["sql"]
     ]
     assert len(queries) <= 5  # the session, queues, staff, the page with its count (an estimate past 1,000)
+
+
+def test_the_bulk_forms_agents_are_the_staff_in_order(make_staff):
+    from frontoffice.service.forms import BulkForm, _staff
+
+    make_staff("Customer Service", full_name="Zed")
+    make_staff("Customer Service", full_name="", email="anna@staff.example")
+    make_staff("Customer Service", full_name="Ada")
+    gone = make_staff("Customer Service", full_name="Gone")
+    gone.is_active = False
+    gone.save()
+    expected = [(str(user.pk), user.full_name or user.email) for user in _staff()]
+    assert BulkForm().fields["assignee"].choices[2:] == expected and len(expected) >= 3
