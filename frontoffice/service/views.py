@@ -161,7 +161,7 @@ def _detail_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm 
         "status_form": StatusForm(initial={"status": ticket.status}),
         "merge_form": MergeForm(),
         "time_form": TimeForm(),
-        "canned": list(selectors.canned_responses_for(ticket=ticket).values("pk", "title")),
+        "canned": selectors.canned_response_titles(ticket=ticket),
         "time_entries": list(ticket.time_entries.select_related("user")) if ticket.has_time else [],
         "other_tickets": selectors.customer_other_tickets(ticket=ticket),
         "response_left": services.sla_remaining(ticket, target="first_response"),

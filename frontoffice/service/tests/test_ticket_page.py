@@ -293,3 +293,31 @@ def test_the_one_statement_ticket_is_the_orms_ticket(client, agent, queue, make_
         with monkeypatch.context() as patch:
             patch.setattr(selectors, "ticket_for_agent_page", selectors.ticket_for_agent_page_orm)
             assert page(ticket.get_absolute_url()) == fast
+
+
+def test_the_plain_conversation_other_tickets_and_canned_answers_are_the_orms(agent, queue):
+    from frontoffice.service.tests.factories import CannedResponseFactory
+
+    busy = _busy_ticket(agent, queue)
+    for index in range(10):
+        make_ticket(queue=queue, requester=busy.requester, subject=f"Earlier {index}")
+    alone = make_ticket(queue=queue, requester=PersonFactory(organization=None))
+    make_ticket(queue=queue, requester=alone.requester, subject="The same person's")
+    CannedResponseFactory(title="Zeta", queue=queue)
+    CannedResponseFactory(title="Alpha")
+    CannedResponseFactory(title="Beta", queue=QueueFactory())
+    CannedResponseFactory(title="Gamma", queue=queue, is_active=False)
+    for ticket in (busy, alone):
+        page_ticket = selectors.ticket_for_agent_page(user=agent, number=ticket.number)
+        assert selectors.ticket_page_conversation(ticket=page_ticket) == selectors.ticket_page_conversation_orm(
+            ticket=page_ticket
+        )
+        fast = selectors.customer_other_tickets(ticket=page_ticket)
+        orm = selectors.customer_other_tickets_orm(ticket=page_ticket)
+        assert [_loaded(t) for t in fast] == [_loaded(t) for t in orm] and fast
+        assert [t.get_deferred_fields() for t in fast] == [t.get_deferred_fields() for t in orm]
+        assert selectors.canned_response_titles(ticket=page_ticket) == list(
+            selectors.canned_responses_for(ticket=page_ticket).values("pk", "title")
+        )
+    assert any(message["files"] for message in selectors.ticket_page_conversation(ticket=busy))
+    assert len(selectors.customer_other_tickets(ticket=busy)) == 8
