@@ -308,12 +308,13 @@ def ticket_customer_card(ticket: Ticket, *, cc: list[str], other_tickets: list, 
     ]
     if other_tickets:
         detail_url = _ticket_url(get_script_prefix(), get_urlconf())
+        statuses = _choice_labels(Ticket._meta.get_field("status"), get_language() or "")  # get_status_display
         items = "".join(
             '<li class="list-group-item small d-flex justify-content-between gap-2">'
             f'<a href="{detail_url.format(number=other.number)}">{escape(other.reference)} '
             f"{escape(truncatechars(other.subject, 40))}</a>"
             f'<span class="badge badge-status badge-{status_tone(other.status)}">'
-            f"{escape(str(other.get_status_display()))}</span></li>"
+            f"{escape(statuses.get(other.status, other.status))}</span></li>"
             for other in other_tickets
         )
         html.append(
