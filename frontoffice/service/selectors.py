@@ -298,35 +298,42 @@ _CONVERSATION_KEYS = (
 )
 
 
+def _conversation_statement(ticket: Ticket) -> tuple[str, list[Any]]:
+    sql = f"""SELECT m.id, m.kind, m.body, m.from_customer, m.source, m.created_at,
+                     m.author_user_id, u.full_name, u.email, m.author_person_id, p.first_name, p.last_name, p.email
+              FROM {Message._meta.db_table} m
+              LEFT JOIN {User._meta.db_table} u ON u.id = m.author_user_id
+              LEFT JOIN {Person._meta.db_table} p ON p.id = m.author_person_id
+              WHERE m.ticket_id = %s ORDER BY m.created_at, m.id"""
+    return sql, [ticket.pk]
+
+
+def _conversation_from(rows: list[tuple], ticket: Ticket, cursor) -> list[dict[str, Any]]:
+    """The messages as dicts with their files under "files" (read with `cursor` when the ticket has any)."""
+    messages = [dict(zip(_CONVERSATION_KEYS, row, strict=True)) for row in rows]
+    by_pk = {}
+    for message in messages:
+        message["files"] = []
+        by_pk[message["pk"]] = message
+    if by_pk and getattr(ticket, "has_files", True):
+        cursor.execute(
+            f"SELECT a.message_id, a.id, a.name, a.size FROM {Attachment._meta.db_table} a "
+            "WHERE a.message_id = ANY(%s) ORDER BY a.created_at, a.id",
+            [list(by_pk)],
+        )
+        for message_id, pk, name, size in cursor.fetchall():
+            by_pk[message_id]["files"].append((pk, name, size))
+    return messages
+
+
 def ticket_page_conversation(*, ticket: Ticket) -> list[dict[str, Any]]:
     """The whole conversation for the agent's ticket page (notes included), oldest first, as plain rows with the
     author's name and each message's files under "files": two narrow plain statements (the ORM's .values() of
     the same spent more of the page's time building the query than PostgreSQL answering it), no model per row.
     ticket_page_conversation_orm is the same read through the ORM."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT m.id, m.kind, m.body, m.from_customer, m.source, m.created_at,
-                       m.author_user_id, u.full_name, u.email, m.author_person_id, p.first_name, p.last_name, p.email
-                FROM {Message._meta.db_table} m
-                LEFT JOIN {User._meta.db_table} u ON u.id = m.author_user_id
-                LEFT JOIN {Person._meta.db_table} p ON p.id = m.author_person_id
-                WHERE m.ticket_id = %s ORDER BY m.created_at, m.id""",
-            [ticket.pk],
-        )
-        messages = [dict(zip(_CONVERSATION_KEYS, row, strict=True)) for row in cursor.fetchall()]
-        by_pk = {}
-        for message in messages:
-            message["files"] = []
-            by_pk[message["pk"]] = message
-        if by_pk and getattr(ticket, "has_files", True):
-            cursor.execute(
-                f"SELECT a.message_id, a.id, a.name, a.size FROM {Attachment._meta.db_table} a "
-                "WHERE a.message_id = ANY(%s) ORDER BY a.created_at, a.id",
-                [list(by_pk)],
-            )
-            for message_id, pk, name, size in cursor.fetchall():
-                by_pk[message_id]["files"].append((pk, name, size))
-    return messages
+        cursor.execute(*_conversation_statement(ticket))
+        return _conversation_from(cursor.fetchall(), ticket, cursor)
 
 
 def ticket_page_conversation_orm(*, ticket: Ticket) -> list[dict[str, Any]]:
@@ -362,18 +369,25 @@ def visible_attachments(*, customer: bool) -> Prefetch:
     return Prefetch("attachments", queryset=files, to_attr="visible_attachments")
 
 
+def _other_tickets_statement(ticket: Ticket, limit: int) -> tuple[str, list[Any]]:
+    column = "organization_id" if ticket.organization_id else "requester_id"
+    sql = (
+        f"SELECT t.id, t.number, t.subject, t.status FROM {Ticket._meta.db_table} t "
+        f"WHERE t.{column} = %s AND t.id <> %s ORDER BY t.created_at DESC LIMIT %s"
+    )
+    return sql, [ticket.organization_id or ticket.requester_id, ticket.pk, limit]
+
+
+def _other_tickets_from(rows: list[tuple]) -> list[Ticket]:
+    return [Ticket.from_db(connection.alias, ["id", "number", "subject", "status"], row) for row in rows]
+
+
 def customer_other_tickets(*, ticket: Ticket, limit: int = 8) -> list[Ticket]:
     """The same customer's (or requester's) other recent tickets, for the side panel: tickets with only the
     fields it shows (number, subject, status; the rest read on touch), from a plain statement."""
-    column = "organization_id" if ticket.organization_id else "requester_id"
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT t.id, t.number, t.subject, t.status FROM {Ticket._meta.db_table} t "
-            f"WHERE t.{column} = %s AND t.id <> %s ORDER BY t.created_at DESC LIMIT %s",
-            [ticket.organization_id or ticket.requester_id, ticket.pk, limit],
-        )
-        rows = cursor.fetchall()
-    return [Ticket.from_db(connection.alias, ["id", "number", "subject", "status"], row) for row in rows]
+        cursor.execute(*_other_tickets_statement(ticket, limit))
+        return _other_tickets_from(cursor.fetchall())
 
 
 def customer_other_tickets_orm(*, ticket: Ticket, limit: int = 8) -> list[Ticket]:
@@ -390,15 +404,37 @@ def canned_responses_for(*, ticket: Ticket) -> QuerySet[CannedResponse]:
     return CannedResponse.objects.filter(Q(queue__isnull=True) | Q(queue_id=ticket.queue_id), is_active=True)
 
 
+def _canned_statement(ticket: Ticket) -> tuple[str, list[Any]]:
+    sql = (
+        f"SELECT c.id, c.title FROM {CannedResponse._meta.db_table} c "
+        "WHERE (c.queue_id IS NULL OR c.queue_id = %s) AND c.is_active ORDER BY c.title"
+    )
+    return sql, [ticket.queue_id]
+
+
 def canned_response_titles(*, ticket: Ticket) -> list[dict[str, Any]]:
     """canned_responses_for(ticket).values("pk", "title") (by title) from a plain statement."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT c.id, c.title FROM {CannedResponse._meta.db_table} c "
-            "WHERE (c.queue_id IS NULL OR c.queue_id = %s) AND c.is_active ORDER BY c.title",
-            [ticket.queue_id],
-        )
+        cursor.execute(*_canned_statement(ticket))
         return [{"pk": pk, "title": title} for pk, title in cursor.fetchall()]
+
+
+def ticket_page_reads(*, ticket: Ticket) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[Ticket]]:
+    """ticket_page_conversation, canned_response_titles and customer_other_tickets in ONE round trip to
+    PostgreSQL (three statements sent together, their results read in turn; the files, when the ticket has
+    any, in a second)."""
+    statements = [_conversation_statement(ticket), _canned_statement(ticket), _other_tickets_statement(ticket, 8)]
+    sql = ";\n".join(sql for sql, _params in statements)
+    params = [param for _sql, statement_params in statements for param in statement_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        messages = cursor.fetchall()
+        cursor.nextset()
+        canned = [{"pk": pk, "title": title} for pk, title in cursor.fetchall()]
+        cursor.nextset()
+        others = _other_tickets_from(cursor.fetchall())
+        conversation = _conversation_from(messages, ticket, cursor)
+    return conversation, canned, others
 
 
 def dashboard(*, user, now: datetime | None = None) -> dict[str, Any]:

@@ -153,17 +153,18 @@ def ticket_detail(request: HttpRequest, number: int, *, reply_form: ReplyForm | 
 
 def _detail_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | None) -> dict:
     user = request.user
+    conversation, canned, other_tickets = selectors.ticket_page_reads(ticket=ticket)
     context = {
         "ticket": ticket,
-        "conversation": selectors.ticket_page_conversation(ticket=ticket),
+        "conversation": conversation,
         "cc": selectors.ticket_cc_names(ticket=ticket),
         "reply_form": reply_form or ReplyForm(),
         "status_form": StatusForm(initial={"status": ticket.status}),
         "merge_form": MergeForm(),
         "time_form": TimeForm(),
-        "canned": selectors.canned_response_titles(ticket=ticket),
+        "canned": canned,
         "time_entries": list(ticket.time_entries.select_related("user")) if ticket.has_time else [],
-        "other_tickets": selectors.customer_other_tickets(ticket=ticket),
+        "other_tickets": other_tickets,
         "response_left": services.sla_remaining(ticket, target="first_response"),
         "resolution_left": services.sla_remaining(ticket, target="resolution"),
         "can_change": user.has_perm("service.change_ticket"),

@@ -110,8 +110,9 @@ def test_conversation_without_the_article_right_has_no_draft_button(client, agen
 
 
 def test_ticket_page_queries(client, agent, queue):
-    """Ten queries for a ticket with files, copies and logged time (the session, the ticket with its visibility
-    check, messages, files, CC, canned answers, time, other tickets, credit hold, open orders); seven without."""
+    """Eight queries for a ticket with files, copies and logged time (the session, the ticket with its visibility
+    check and related records, messages with canned answers and other tickets in one round trip, files, CC, time,
+    credit hold, open orders); five without."""
     from datetime import date
 
     ticket = _busy_ticket(agent, queue)
@@ -123,12 +124,12 @@ def test_ticket_page_queries(client, agent, queue):
     with CaptureQueriesContext(connection) as queries:
         response = client.get(ticket.get_absolute_url())
     assert response.status_code == 200
-    assert len(queries) == 10, [query["sql"][:80] for query in queries.captured_queries]
+    assert len(queries) == 8, [query["sql"][:80] for query in queries.captured_queries]
     page = response.content.decode()
     assert "15 min logged, 15 min billable." in page and "list-inline-item" in page and "CC:" in page
     with CaptureQueriesContext(connection) as queries:
         page = client.get(plain.get_absolute_url()).content.decode()
-    assert len(queries) == 7, [query["sql"][:80] for query in queries.captured_queries]
+    assert len(queries) == 5, [query["sql"][:80] for query in queries.captured_queries]
     assert "0 min logged, 0 min billable." in page and "list-inline-item" not in page and "CC:" not in page
 
 
@@ -318,6 +319,11 @@ def test_the_plain_conversation_other_tickets_and_canned_answers_are_the_orms(ag
         assert [t.get_deferred_fields() for t in fast] == [t.get_deferred_fields() for t in orm]
         assert selectors.canned_response_titles(ticket=page_ticket) == list(
             selectors.canned_responses_for(ticket=page_ticket).values("pk", "title")
+        )
+        assert selectors.ticket_page_reads(ticket=page_ticket) == (
+            selectors.ticket_page_conversation(ticket=page_ticket),
+            selectors.canned_response_titles(ticket=page_ticket),
+            fast,
         )
     assert any(message["files"] for message in selectors.ticket_page_conversation(ticket=busy))
     assert len(selectors.customer_other_tickets(ticket=busy)) == 8
