@@ -164,7 +164,9 @@ def portal_person_and_colleagues(*, user, limit: int = 50) -> tuple[Person | Non
     deferred fields), so use person_for_portal_user for work that needs the whole person or its organization.
     Through the ORM the two reads cost about a millisecond of Python; this one a tenth of that.
     """
-    columns = ", ".join(connection.ops.quote_name(Person._meta.get_field(name).column) for name in PORTAL_PERSON_FIELDS)
+    # Model.from_db takes the values in the model's field order.
+    fields = [field for field in Person._meta.concrete_fields if field.attname in PORTAL_PERSON_FIELDS]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     table = Person._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -179,7 +181,7 @@ def portal_person_and_colleagues(*, user, limit: int = 50) -> tuple[Person | Non
             {"user": user.pk, "limit": limit + 1},
         )
         rows = cursor.fetchall()
-    attnames = [Person._meta.get_field(name).attname for name in PORTAL_PERSON_FIELDS]
+    attnames = [field.attname for field in fields]
     people = [Person.from_db(connection.alias, attnames, row) for row in rows]
     if not people or people[0].user_id != user.pk:
         return None, []

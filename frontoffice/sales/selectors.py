@@ -4,9 +4,11 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet, Window
 from django.utils import timezone
 
+from frontoffice.crm.models import Account
 from frontoffice.sales import pricing
 from frontoffice.sales.models import (
     CreditHold,
@@ -313,8 +315,19 @@ def account_opportunity(*, account_id: int, pk) -> Opportunity | None:
 
 
 def credit_hold_for(*, organization_id: int) -> CreditHold | None:
-    """Finance's latest word on the customer's credit, when it has said anything."""
-    return CreditHold.objects.filter(organization_id=organization_id).first()
+    """Finance's latest word on the customer's credit, when it has said anything.
+
+    One plain statement (one row by its primary key): every staff ticket page asks, and through the ORM the
+    question cost more to build than to answer.
+    """
+    fields = CreditHold._meta.concrete_fields
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM {CreditHold._meta.db_table} WHERE organization_id = %s", [organization_id]
+        )
+        row = cursor.fetchone()
+    return CreditHold.from_db(connection.alias, [field.attname for field in fields], row) if row else None
 
 
 def customer_sales_summary(*, organization_id: int) -> dict:
@@ -343,6 +356,41 @@ def customer_open_orders(*, organization_id: int, limit: int = 5) -> list[SalesO
         .exclude(delivery_status=SalesOrder.DeliveryStatus.DELIVERED, invoice_status=SalesOrder.InvoiceStatus.PAID)
         .order_by("-created_at", "-pk")[:limit]
     )
+
+
+# What a ticket page shows of an open order (customer_open_orders_brief).
+_BRIEF_ORDER_FIELDS = ("id", "number", "status", "delivery_status", "invoice_status", "created_at", "account_id")
+
+
+def customer_open_orders_brief(*, organization_id: int, limit: int = 5) -> list[SalesOrder]:
+    """customer_open_orders for a page that shows only their numbers and statuses, in one plain statement.
+
+    The orders carry only those fields (and their account); any other is read when touched.
+    """
+    # Model.from_db takes the values in the model's field order.
+    fields = [field for field in SalesOrder._meta.concrete_fields if field.attname in _BRIEF_ORDER_FIELDS]
+    columns = ", ".join(f"o.{connection.ops.quote_name(field.column)}" for field in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT {columns} FROM {SalesOrder._meta.db_table} o
+            JOIN {Account._meta.db_table} a ON a.id = o.account_id
+            WHERE a.organization_id = %(organization)s AND o.status <> %(cancelled)s
+              AND NOT (o.delivery_status = %(delivered)s AND o.invoice_status = %(paid)s)
+            ORDER BY o.created_at DESC, o.id DESC
+            LIMIT %(limit)s
+            """,
+            {
+                "organization": organization_id,
+                "cancelled": SalesOrder.Status.CANCELLED,
+                "delivered": SalesOrder.DeliveryStatus.DELIVERED,
+                "paid": SalesOrder.InvoiceStatus.PAID,
+                "limit": limit,
+            },
+        )
+        rows = cursor.fetchall()
+    attnames = [field.attname for field in fields]
+    return [SalesOrder.from_db(connection.alias, attnames, row) for row in rows]
 
 
 def portal_quotes(*, organization_id: int) -> QuerySet[Quote]:

@@ -173,7 +173,7 @@ def _detail_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm 
         if user.has_perm("sales.view_credithold"):
             context["credit_hold"] = sales_selectors.credit_hold_for(organization_id=ticket.organization_id)
         if user.has_perm("sales.view_salesorder"):
-            context["open_orders"] = sales_selectors.customer_open_orders(organization_id=ticket.organization_id)
+            context["open_orders"] = sales_selectors.customer_open_orders_brief(organization_id=ticket.organization_id)
     context["billable_minutes"] = sum(entry.minutes for entry in context["time_entries"] if entry.billable)
     context["total_minutes"] = sum(entry.minutes for entry in context["time_entries"])
     return context

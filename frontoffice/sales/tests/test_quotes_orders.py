@@ -382,3 +382,39 @@ def test_the_order_follows_what_finance_and_logistics_report(sales, account, mon
         "Invoice F-2026-1 issued: 62.50 SEK, due 2026-12-27",
         "Payment received: 62.50 SEK",
     } <= titles
+
+
+def test_the_plain_statement_reads_are_the_orms_answers(sales, account, django_assert_num_queries):
+    """credit_hold_for and customer_open_orders_brief (a ticket page's side card) answer as the ORM would."""
+    assert selectors.credit_hold_for(organization_id=account.organization_id) is None
+    now = timezone.now()
+    services.credit_hold_apply(organization_id=account.organization_id, on_hold=True, reason="Förfallet", as_of=now)
+    with django_assert_num_queries(1):
+        hold = selectors.credit_hold_for(organization_id=account.organization_id)
+    stored = CreditHold.objects.get(organization_id=account.organization_id)
+    assert (hold.pk, hold.on_hold, hold.reason, hold.as_of, hold.event_id) == (
+        stored.pk,
+        stored.on_hold,
+        stored.reason,
+        stored.as_of,
+        stored.event_id,
+    )
+    orders = [_order(sales, account) for _ in range(7)]
+    SalesOrder.objects.filter(pk=orders[0].pk).update(status=SalesOrder.Status.CANCELLED, cancelled_at=now)
+    SalesOrder.objects.filter(pk=orders[1].pk).update(
+        delivery_status=SalesOrder.DeliveryStatus.DELIVERED, invoice_status=SalesOrder.InvoiceStatus.PAID
+    )
+    SalesOrder.objects.filter(pk=orders[2].pk).update(delivery_status=SalesOrder.DeliveryStatus.DELIVERED)
+    with django_assert_num_queries(1):
+        brief = selectors.customer_open_orders_brief(organization_id=account.organization_id)
+    full = selectors.customer_open_orders(organization_id=account.organization_id)
+    assert [order.pk for order in brief] == [order.pk for order in full] and len(brief) == 5
+    for short, whole in zip(brief, full, strict=True):
+        assert (short.number, short.get_absolute_url(), short.get_delivery_status_display()) == (
+            whole.number,
+            whole.get_absolute_url(),
+            whole.get_delivery_status_display(),
+        )
+        assert short.get_invoice_status_display() == whole.get_invoice_status_display()
+    with django_assert_num_queries(1):  # a field it did not read is read when touched
+        assert brief[0].total == full[0].total
