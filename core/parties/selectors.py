@@ -1,5 +1,7 @@
 """Reads of organizations and people that are more than a one-line query."""
 
+from typing import NamedTuple
+
 from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -141,6 +143,31 @@ def person_duplicates(
 def person_for_portal_user(*, user) -> Person | None:
     """The person a customer's login belongs to, with their organization."""
     return Person.objects.select_related("organization").filter(user=user).first()
+
+
+class PortalViewer(NamedTuple):
+    """What decides which requests a customer's login may see (service's tickets_for_customer)."""
+
+    person_id: int
+    organization_id: int | None
+    sees_organization: bool  # their organization lets everyone in it see all its requests
+
+
+def portal_viewer(*, user) -> PortalViewer | None:
+    """The login's active person and their organization's portal visibility, in one plain statement (every
+    portal page asks; person_for_portal_user reads the whole person and organization for it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT p.id, p.organization_id, COALESCE(o.portal_visibility = %(organization)s, FALSE)
+            FROM {Person._meta.db_table} p LEFT JOIN {Organization._meta.db_table} o ON o.id = p.organization_id
+            WHERE p.user_id = %(user)s AND p.is_active
+            ORDER BY p.id LIMIT 1
+            """,
+            {"user": user.pk, "organization": Organization.PortalVisibility.ORGANIZATION},
+        )
+        row = cursor.fetchone()
+    return PortalViewer(*row) if row else None
 
 
 # What the new-ticket form shows of the customer and their colleagues (portal_person_and_colleagues).

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from core.accounts.models import User
 from core.parties.models import Organization, Person
-from core.parties.selectors import person_for_portal_user
+from core.parties.selectors import portal_viewer
 from frontoffice.service.models import (
     Attachment,
     CannedResponse,
@@ -540,15 +540,26 @@ def tickets_for_person(person: Person | None) -> QuerySet[Ticket]:
     """
     if person is None or not person.is_active:
         return Ticket.objects.none()
-    ids = Ticket.objects.filter(requester=person).values("pk")
-    sources = [Ticket.cc.through.objects.filter(person=person).values("ticket_id")]
-    if person.organization_id and person.organization.portal_visibility == Organization.PortalVisibility.ORGANIZATION:
-        sources.append(Ticket.objects.filter(organization_id=person.organization_id).values("pk"))
+    sees_organization = bool(
+        person.organization_id and person.organization.portal_visibility == Organization.PortalVisibility.ORGANIZATION
+    )
+    return _tickets_visible_to(person.pk, person.organization_id, sees_organization=sees_organization)
+
+
+def _tickets_visible_to(person_id: int, organization_id: int | None, *, sees_organization: bool) -> QuerySet[Ticket]:
+    ids = Ticket.objects.filter(requester_id=person_id).values("pk")
+    sources = [Ticket.cc.through.objects.filter(person_id=person_id).values("ticket_id")]
+    if organization_id and sees_organization:
+        sources.append(Ticket.objects.filter(organization_id=organization_id).values("pk"))
     return Ticket.objects.filter(pk__in=ids.union(*sources))
 
 
 def tickets_for_customer(*, user) -> QuerySet[Ticket]:
-    return tickets_for_person(person_for_portal_user(user=user))
+    """tickets_for_person for a login, deciding from one plain read of the person and their organization."""
+    viewer = portal_viewer(user=user)
+    if viewer is None:
+        return Ticket.objects.none()
+    return _tickets_visible_to(viewer.person_id, viewer.organization_id, sees_organization=viewer.sees_organization)
 
 
 # The columns the portal's list rows show (service/templatetags/service.py portal_ticket_rows).

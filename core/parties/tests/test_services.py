@@ -168,3 +168,26 @@ def test_the_portal_person_and_colleagues_in_one_query_are_the_two_selectors_ans
     alone = PersonFactory(user=UserFactory(), organization=None)
     assert portal_person_and_colleagues(user=alone.user) == (alone, [])
     assert portal_person_and_colleagues(user=UserFactory()) == (None, [])
+
+
+@pytest.mark.django_db
+def test_the_portal_viewer_says_who_sees_what(django_assert_num_queries):
+    from core.accounts.tests.factories import UserFactory
+    from core.parties.models import Organization
+    from core.parties.selectors import PortalViewer, portal_viewer
+    from core.parties.tests.factories import OrganizationFactory, PersonFactory
+
+    everyone = OrganizationFactory(portal_visibility=Organization.PortalVisibility.ORGANIZATION)
+    own = OrganizationFactory(portal_visibility=Organization.PortalVisibility.OWN)
+    cases = {
+        PersonFactory(user=UserFactory(), organization=everyone): True,
+        PersonFactory(user=UserFactory(), organization=own): False,
+        PersonFactory(user=UserFactory(), organization=None): False,
+    }
+    for person, sees_organization in cases.items():
+        with django_assert_num_queries(1):
+            viewer = portal_viewer(user=person.user)
+        assert viewer == PortalViewer(person.pk, person.organization_id, sees_organization)
+    inactive = PersonFactory(user=UserFactory(), organization=everyone, is_active=False)
+    assert portal_viewer(user=inactive.user) is None
+    assert portal_viewer(user=UserFactory()) is None
