@@ -6,8 +6,10 @@ Reads come from purchase_selectors, writes go through the services with the requ
 service's refusal answers 400 naming the body's field. Logistics acts; Management reads.
 """
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -41,9 +43,6 @@ from core.catalog.models import Product
 from core.exceptions import ServiceError
 from core.parties.models import Organization
 
-if TYPE_CHECKING:
-    pass
-
 QUANTITY = {"max_digits": 14, "decimal_places": 3}
 PRICE = {"max_digits": 14, "decimal_places": 2}
 COST = {"max_digits": 16, "decimal_places": 4}
@@ -52,6 +51,40 @@ IDEMPOTENCY = (
     "Send an `Idempotency-Key` header to make a retry safe: the same key and body answer the first response "
     "again (header `Idempotent-Replayed: true`) without booking anything; the same key with another body answers 422."
 )
+
+
+class _DocumentViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """A document read through its selectors: the list's for lists, the detail's for one and for every answer
+    after a change (so an action answers what a GET would). Subclasses name the selectors and serializers."""
+
+    filter_backends = [filters.DjangoFilterBackend]
+    list_selector: Callable[[], QuerySet]
+    detail_selector: Callable[..., Any]
+    summary_serializer: type[serializers.BaseSerializer]
+    detail_serializer: type[serializers.BaseSerializer]
+
+    def get_queryset(self) -> QuerySet:
+        return type(self).list_selector()
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        return self.summary_serializer if self.action == "list" else self.detail_serializer
+
+    def _detail(self, pk: int) -> Any:
+        return type(self).detail_selector(pk=pk)
+
+    def get_object(self) -> Any:
+        try:
+            document = self._detail(int(self.kwargs[self.lookup_field]))
+        except (ValueError, self.queryset.model.DoesNotExist):
+            raise Http404 from None
+        self.check_object_permissions(self.request, document)
+        return document
+
+    def _answer(self, document: Any, code: int = status.HTTP_200_OK) -> Response:
+        document = self._detail(document.pk)
+        return Response(self.detail_serializer(document, context=self.get_serializer_context()).data, code)
 
 
 class PurchasePermissions(ActionPermissions):
@@ -301,34 +334,18 @@ class PurchaseFilter(filters.FilterSet):
     retrieve=extend_schema(summary="Get a purchase order with its lines and receipts"),
 )
 @extend_schema(tags=["logistics"])
-class PurchaseOrderViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
-):
+class PurchaseOrderViewSet(_DocumentViewSet):
     """Requests for quotation to suppliers that become purchase orders; goods are received against them in parts,
     and finance hears of each receipt (`logistics.goods_received`)."""
 
     permission_classes = [PurchasePermissions]
     filterset_class = PurchaseFilter
-    filter_backends = [filters.DjangoFilterBackend]
     queryset = PurchaseOrder.objects.none()
 
-    def get_queryset(self) -> QuerySet[PurchaseOrder]:
-        return purchase_selectors.purchase_list()
-
-    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
-        return PurchaseOrderSummarySerializer if self.action == "list" else PurchaseOrderSerializer
-
-    def get_object(self) -> PurchaseOrder:
-        try:
-            order = purchase_selectors.purchase_detail(pk=int(self.kwargs[self.lookup_field]))
-        except (ValueError, PurchaseOrder.DoesNotExist):
-            raise Http404 from None
-        self.check_object_permissions(self.request, order)
-        return order
-
-    def _answer(self, order: PurchaseOrder, code: int = status.HTTP_200_OK) -> Response:
-        order = purchase_selectors.purchase_detail(pk=order.pk)
-        return Response(PurchaseOrderSerializer(order, context=self.get_serializer_context()).data, code)
+    list_selector = staticmethod(purchase_selectors.purchase_list)
+    detail_selector = staticmethod(purchase_selectors.purchase_detail)
+    summary_serializer = PurchaseOrderSummarySerializer
+    detail_serializer = PurchaseOrderSerializer
 
     @extend_schema(
         summary="Create a request for quotation",
@@ -510,27 +527,17 @@ class BomFilter(filters.FilterSet):
     retrieve=extend_schema(summary="Get a bill of materials with its cost roll-up"),
 )
 @extend_schema(tags=["logistics"])
-class BomViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class BomViewSet(_DocumentViewSet):
     """What it takes to make a product. A new bill replaces the product's active one."""
 
     permission_classes = [ActionPermissions]
     filterset_class = BomFilter
-    filter_backends = [filters.DjangoFilterBackend]
     queryset = BillOfMaterials.objects.none()
 
-    def get_queryset(self) -> QuerySet[BillOfMaterials]:
-        return purchase_selectors.bom_list(active_only=False)
-
-    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
-        return BomSummarySerializer if self.action == "list" else BomSerializer
-
-    def get_object(self) -> BillOfMaterials:
-        try:
-            bom = purchase_selectors.bom_detail(pk=int(self.kwargs[self.lookup_field]))
-        except (ValueError, BillOfMaterials.DoesNotExist):
-            raise Http404 from None
-        self.check_object_permissions(self.request, bom)
-        return bom
+    list_selector = partial(purchase_selectors.bom_list, active_only=False)
+    detail_selector = staticmethod(purchase_selectors.bom_detail)
+    summary_serializer = BomSummarySerializer
+    detail_serializer = BomSerializer
 
     @extend_schema(summary="Create a bill of materials", request=BomCreateSerializer, responses={201: BomSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -544,8 +551,7 @@ class BomViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Create
             name=data["name"],
             components=[(item["component"], item["quantity"]) for item in data["components"]],
         )
-        bom = purchase_selectors.bom_detail(pk=bom.pk)
-        return Response(BomSerializer(bom, context=self.get_serializer_context()).data, status.HTTP_201_CREATED)
+        return self._answer(bom, status.HTTP_201_CREATED)
 
 
 # --- production orders --------------------------------------------------------------------------------------------
@@ -614,34 +620,18 @@ class ProductionFilter(filters.FilterSet):
     retrieve=extend_schema(summary="Get a production order with its components"),
 )
 @extend_schema(tags=["logistics"])
-class ProductionOrderViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
-):
+class ProductionOrderViewSet(_DocumentViewSet):
     """Make a quantity of a product from its bill of materials: components reserved, consumed, and the finished
     goods put into stock at the cost of what went into them."""
 
     permission_classes = [ProductionPermissions]
     filterset_class = ProductionFilter
-    filter_backends = [filters.DjangoFilterBackend]
     queryset = ProductionOrder.objects.none()
 
-    def get_queryset(self) -> QuerySet[ProductionOrder]:
-        return purchase_selectors.production_list()
-
-    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
-        return ProductionOrderSummarySerializer if self.action == "list" else ProductionOrderSerializer
-
-    def get_object(self) -> ProductionOrder:
-        try:
-            order = purchase_selectors.production_detail(pk=int(self.kwargs[self.lookup_field]))
-        except (ValueError, ProductionOrder.DoesNotExist):
-            raise Http404 from None
-        self.check_object_permissions(self.request, order)
-        return order
-
-    def _answer(self, order: ProductionOrder, code: int = status.HTTP_200_OK) -> Response:
-        order = purchase_selectors.production_detail(pk=order.pk)
-        return Response(ProductionOrderSerializer(order, context=self.get_serializer_context()).data, code)
+    list_selector = staticmethod(purchase_selectors.production_list)
+    detail_selector = staticmethod(purchase_selectors.production_detail)
+    summary_serializer = ProductionOrderSummarySerializer
+    detail_serializer = ProductionOrderSerializer
 
     @extend_schema(
         summary="Plan making a product",
@@ -782,32 +772,18 @@ class ReturnFilter(filters.FilterSet):
     retrieve=extend_schema(summary="Get a return with its lines"),
 )
 @extend_schema(tags=["logistics"])
-class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class ReturnViewSet(_DocumentViewSet):
     """Goods customers send back (RMA), opened by hand, from a delivery or from a support ticket; received into
     stock and kept or scrapped line by line (`logistics.return_received` lets finance credit the customer)."""
 
     permission_classes = [ReturnPermissions]
     filterset_class = ReturnFilter
-    filter_backends = [filters.DjangoFilterBackend]
     queryset = ReturnOrder.objects.none()
 
-    def get_queryset(self) -> QuerySet[ReturnOrder]:
-        return purchase_selectors.return_list()
-
-    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
-        return ReturnSummarySerializer if self.action == "list" else ReturnSerializer
-
-    def get_object(self) -> ReturnOrder:
-        try:
-            rma = purchase_selectors.return_detail(pk=int(self.kwargs[self.lookup_field]))
-        except (ValueError, ReturnOrder.DoesNotExist):
-            raise Http404 from None
-        self.check_object_permissions(self.request, rma)
-        return rma
-
-    def _answer(self, rma: ReturnOrder, code: int = status.HTTP_200_OK) -> Response:
-        rma = purchase_selectors.return_detail(pk=rma.pk)
-        return Response(ReturnSerializer(rma, context=self.get_serializer_context()).data, code)
+    list_selector = staticmethod(purchase_selectors.return_list)
+    detail_selector = staticmethod(purchase_selectors.return_detail)
+    summary_serializer = ReturnSummarySerializer
+    detail_serializer = ReturnSerializer
 
     @extend_schema(summary="Open a return", request=ReturnCreateSerializer, responses={201: ReturnSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
