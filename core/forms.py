@@ -20,6 +20,12 @@ def apply_service_error(form: forms.BaseForm, error) -> None:
         form.add_error(None, error)
 
 
+def message_service_error(request: HttpRequest, error: ValidationError) -> None:
+    """Show each of a service's error messages as a message on the next page (for actions without a form)."""
+    for text in error.messages:
+        messages.error(request, text)
+
+
 def save_form_with_service(
     request: HttpRequest,
     *,

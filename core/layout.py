@@ -42,8 +42,7 @@ class Skeleton:
     def _render_once(self, language: str, script_prefix: str, variant: tuple[tuple[str, bool], ...]) -> str:
         context = {name: mark_safe(_MARK.format(name)) for name in self.names}
         context |= {"csrf_token": _MARK.format("csrf"), "request": _Request(), **dict(variant)}
-        html = render_to_string(self.template_name, context).removeprefix("\n")
-        return html
+        return render_to_string(self.template_name, context).removeprefix("\n")
 
     def render(self, *, csrf_token: str, path: str, variant=(), **values) -> SafeString:
         """The markup with the values in place: text is escaped, SafeString (markup) is put in as it is."""

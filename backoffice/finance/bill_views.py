@@ -26,16 +26,11 @@ from backoffice.finance.bill_forms import (
 from backoffice.finance.models import PaymentRun, PaymentRunItem, SupplierBill
 from core.accounts.decorators import staff_permission_required
 from core.audit.selectors import audit_entries_for
-from core.forms import apply_service_error
+from core.forms import apply_service_error, message_service_error
 from core.lists import cleaned_filters, list_page
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _errors(request: HttpRequest, error: ValidationError) -> None:
-    for text in error.messages:
-        messages.error(request, text)
 
 
 # --- bills ------------------------------------------------------------------------
@@ -167,7 +162,7 @@ def bill_approve(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, bill=bill, accept_differences=form.cleaned_data.get("accept_differences", False)
         )
     except ValidationError as error:
-        _errors(request, error)
+        message_service_error(request, error)
     else:
         messages.success(request, _("Bill %(bill)s is approved and booked.") % {"bill": bill})
     return redirect("finance:bill-detail", pk=bill.pk)
@@ -182,7 +177,7 @@ def bill_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         bill_services.bill_cancel(actor=request.user, bill=bill, reason=form.cleaned_data.get("reason", ""))
     except ValidationError as error:
-        _errors(request, error)
+        message_service_error(request, error)
     else:
         messages.success(request, _("The bill is cancelled."))
     return redirect("finance:bill-detail", pk=bill.pk)
@@ -244,7 +239,7 @@ def payment_run_remove_item(request: HttpRequest, pk: int, item_pk: int) -> Http
     try:
         bill_services.payment_run_remove_item(actor=request.user, run=run, item=item)
     except ValidationError as error:
-        _errors(request, error)
+        message_service_error(request, error)
     else:
         messages.success(request, _("Bill %(bill)s is taken out of the run.") % {"bill": item.bill})
     return redirect("finance:payment-run-detail", pk=run.pk)
@@ -266,7 +261,7 @@ def payment_run_add_item(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, run=run, bill=bill, amount=form.cleaned_data.get("amount")
         )
     except ValidationError as error:
-        _errors(request, error)
+        message_service_error(request, error)
     else:
         messages.success(request, _("Bill %(bill)s is added to the run.") % {"bill": bill})
     return redirect("finance:payment-run-detail", pk=run.pk)
@@ -279,7 +274,7 @@ def payment_run_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         run = bill_services.payment_run_confirm(actor=request.user, run=run)
     except ValidationError as error:
-        _errors(request, error)
+        message_service_error(request, error)
     else:
         messages.success(request, _("The payment run is confirmed and booked. Download the payment file for the bank."))
     return redirect("finance:payment-run-detail", pk=run.pk)

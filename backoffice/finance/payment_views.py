@@ -21,14 +21,8 @@ from backoffice.finance.forms import (
 from backoffice.finance.models import BankStatement, BankStatementLine, Invoice, Payment
 from core.accounts.decorators import staff_permission_required
 from core.audit.selectors import audit_entries_for
-from core.forms import apply_service_error
+from core.forms import apply_service_error, message_service_error
 from core.lists import PER_PAGE, ListPaginator, cleaned_filters, list_page
-
-
-def _say_errors(request: HttpRequest, error: ValidationError) -> None:
-    for text in error.messages:
-        messages.error(request, text)
-
 
 # --- payments -------------------------------------------------------------------------------------------------
 
@@ -143,7 +137,7 @@ def payment_allocate(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.payment_allocate(actor=request.user, payment=payment, allocations=allocations)
     except ValidationError as error:
-        _say_errors(request, error)
+        message_service_error(request, error)
     else:
         messages.success(
             request,
@@ -242,7 +236,7 @@ def bank_line_match(request: HttpRequest, pk: int) -> HttpResponse:
             invoices=[invoice] if invoice else None,
         )
     except ValidationError as error:
-        _say_errors(request, error)
+        message_service_error(request, error)
         return redirect("finance:bank-exceptions")
     messages.success(
         request,
@@ -262,7 +256,7 @@ def bank_line_ignore(request: HttpRequest, pk: int) -> HttpResponse:
             raise ValidationError(form.errors["note"])
         services.bank_line_ignore(actor=request.user, line=line, note=form.cleaned_data["note"])
     except ValidationError as error:
-        _say_errors(request, error)
+        message_service_error(request, error)
     else:
         messages.success(request, _("The line is taken off the list."))
     return redirect("finance:bank-exceptions")

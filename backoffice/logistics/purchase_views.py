@@ -46,14 +46,9 @@ from backoffice.logistics.purchase_forms import (
 )
 from core.accounts.decorators import staff_permission_required
 from core.audit.selectors import audit_entries_for
-from core.forms import apply_service_error
+from core.forms import apply_service_error, message_service_error
 from core.lists import cleaned_filters, list_page
 from core.parties.models import Organization
-
-
-def _say_errors(request: HttpRequest, error: ValidationError) -> None:
-    for text in error.messages:
-        messages.error(request, text)
 
 
 def _split(error: ValidationError, line_field: str) -> tuple[ValidationError | None, list[str]]:
@@ -169,7 +164,7 @@ def purchase_send(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         purchase_services.purchase_send(actor=request.user, order=order)
     except ValidationError as error:
-        _say_errors(request, error)
+        message_service_error(request, error)
     else:
         messages.success(
             request,
@@ -193,7 +188,7 @@ def purchase_confirm(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, order=order, supplier_reference=form.cleaned_data.get("supplier_reference") or ""
         )
     except ValidationError as error:
-        _say_errors(request, error)
+        message_service_error(request, error)
     else:
         messages.success(request, _("%(order)s is ordered; its goods are now expected.") % {"order": order})
     return redirect("logistics:purchase-detail", pk=pk)
@@ -210,7 +205,7 @@ def purchase_cancel(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, order=order, reason=form.cleaned_data.get("reason") or ""
         )
     except ValidationError as error:
-        _say_errors(request, error)
+        message_service_error(request, error)
     else:
         messages.success(request, _("%(order)s is cancelled.") % {"order": order})
     return redirect("logistics:purchase-detail", pk=pk)
@@ -276,7 +271,7 @@ def reorder_check(request: HttpRequest) -> HttpResponse:
     try:
         orders = purchase_services.reorder_check(actor=request.user)
     except ValidationError as error:
-        _say_errors(request, error)
+        message_service_error(request, error)
         return redirect("logistics:reorder-list")
     if orders:
         messages.success(
@@ -427,7 +422,7 @@ def _production_action(request: HttpRequest, pk: int, work: Any, success: str) -
     try:
         order = work(order)
     except ValidationError as error:
-        _say_errors(request, error)
+        message_service_error(request, error)
     else:
         messages.success(request, success % {"order": order})
     return redirect("logistics:production-detail", pk=pk)
@@ -440,7 +435,7 @@ def production_reserve(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         order = production_services.production_reserve(order=order)
     except ValidationError as error:
-        _say_errors(request, error)
+        message_service_error(request, error)
     else:
         if order.state == ProductionOrder.State.READY:
             messages.success(request, _("%(order)s is ready to make.") % {"order": order})
@@ -574,7 +569,7 @@ def return_receive(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         rma = return_services.return_receive(actor=request.user, rma=rma, location=form.cleaned_data["location"])
     except ValidationError as error:
-        _say_errors(request, error)
+        message_service_error(request, error)
     else:
         messages.success(request, _("Return %(rma)s is received.") % {"rma": rma})
     return redirect("logistics:return-detail", pk=pk)

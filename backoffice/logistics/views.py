@@ -38,7 +38,7 @@ from backoffice.logistics.models import DeliveryOrder, StockCount, StockMove, St
 from core.accounts.decorators import staff_permission_required
 from core.audit.selectors import audit_entries_for
 from core.catalog.models import Product
-from core.forms import apply_service_error
+from core.forms import apply_service_error, message_service_error
 from core.lists import COUNT_LIMIT, ListPaginator, cleaned_filters, list_page
 
 LOW_BELOW = Decimal(5)
@@ -53,11 +53,6 @@ def _sorted(queryset, sort: str, sorts: dict[str, list[str]]):
     if sort.startswith("-"):
         fields = [f"-{field}" for field in fields]
     return queryset.order_by(*fields)
-
-
-def _say_errors(request: HttpRequest, error: ValidationError) -> None:
-    for text in error.messages:
-        messages.error(request, text)
 
 
 # --- stock --------------------------------------------------------------------------------------------------------
@@ -354,7 +349,7 @@ def _delivery_action(request: HttpRequest, pk: int, act) -> HttpResponse:
     try:
         message = act(delivery)
     except ValidationError as error:
-        _say_errors(request, error)
+        message_service_error(request, error)
     else:
         messages.success(request, message)
     return redirect(delivery)
@@ -392,7 +387,7 @@ def _delivery_form_action(request: HttpRequest, pk: int, form_class, prefix: str
             if hasattr(error, "error_dict"):
                 apply_service_error(form, error)
             else:
-                _say_errors(request, error)
+                message_service_error(request, error)
                 return redirect(delivery)
         else:
             messages.success(request, message)
@@ -565,7 +560,7 @@ def count_save(request: HttpRequest, pk: int) -> HttpResponse:
             if values[line.pk] != line.counted:
                 services.count_set(count=count, product=line.product, counted=values[line.pk], lot=line.lot)
     except ValidationError as error:
-        _say_errors(request, error)
+        message_service_error(request, error)
     else:
         messages.success(request, _("The counts are saved."))
     return redirect("logistics:count-detail", pk=count.pk)
@@ -596,7 +591,7 @@ def count_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         moves = services.count_confirm(actor=request.user, count=count)
     except ValidationError as error:
-        _say_errors(request, error)
+        message_service_error(request, error)
     else:
         messages.success(request, _("The count is booked: %(count)s adjustment(s).") % {"count": len(moves)})
     return redirect("logistics:count-detail", pk=count.pk)
