@@ -9,9 +9,7 @@ from django.db import connection, transaction
 from django.db.models import (
     Avg,
     Count,
-    Exists,
     F,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -258,29 +256,6 @@ def ticket_for_agent_page(*, user, number: int) -> Ticket:
     return ticket
 
 
-def ticket_for_agent_page_orm(*, user, number: int) -> Ticket:
-    """One ticket the agent may see, with the records its page shows beside it, in one query: the agent's queues
-    ride along as a subquery, and what the page never shows (the description, the requester's login, the queue's
-    lead) is not read. A merged ticket's target is read when the page shows it (merged tickets are rare).
-
-    `has_files`, `has_cc` and `has_time` say whether the conversation has files, anyone is copied and time is
-    logged: most tickets have none of them, and then the page skips those three queries."""
-    tickets = Ticket.objects.all()
-    if not user.has_perm("service.view_all_tickets"):
-        queues = Queue.objects.filter(Q(members=user) | Q(lead=user)).values("pk")
-        tickets = tickets.filter(Q(queue_id__in=queues) | Q(assignee=user))
-    return (
-        tickets.select_related("requester", "organization", "queue", "assignee", "category", "sla_policy")
-        .defer("description", "thread_message_id", "guest_secret")
-        .annotate(
-            has_files=Exists(Attachment.objects.filter(message__ticket=OuterRef("pk"))),
-            has_cc=Exists(Ticket.cc.through.objects.filter(ticket=OuterRef("pk"))),
-            has_time=Exists(TimeEntry.objects.filter(ticket=OuterRef("pk"))),
-        )
-        .get(number=number)
-    )
-
-
 _CONVERSATION_KEYS = (
     "pk",
     "kind",
@@ -336,20 +311,6 @@ def ticket_page_conversation(*, ticket: Ticket) -> list[dict[str, Any]]:
         return _conversation_from(cursor.fetchall(), ticket, cursor)
 
 
-def ticket_page_conversation_orm(*, ticket: Ticket) -> list[dict[str, Any]]:
-    """ticket_page_conversation through the ORM (the tests compare the two)."""
-    messages = list(Message.objects.filter(ticket=ticket).values(*_CONVERSATION_KEYS))
-    by_pk = {}
-    for message in messages:
-        message["files"] = []
-        by_pk[message["pk"]] = message
-    if by_pk and getattr(ticket, "has_files", True):
-        files = Attachment.objects.filter(message_id__in=by_pk).values_list("message_id", "pk", "name", "size")
-        for message_id, pk, name, size in files:
-            by_pk[message_id]["files"].append((pk, name, size))
-    return messages
-
-
 def ticket_cc_names(*, ticket: Ticket) -> list[str]:
     """The people copied on the ticket, as their names read (the person's str), in the people's order."""
     if not getattr(ticket, "has_cc", True):
@@ -388,16 +349,6 @@ def customer_other_tickets(*, ticket: Ticket, limit: int = 8) -> list[Ticket]:
     with connection.cursor() as cursor:
         cursor.execute(*_other_tickets_statement(ticket, limit))
         return _other_tickets_from(cursor.fetchall())
-
-
-def customer_other_tickets_orm(*, ticket: Ticket, limit: int = 8) -> list[Ticket]:
-    """customer_other_tickets through the ORM (the tests compare the two)."""
-    if ticket.organization_id:
-        others = Ticket.objects.filter(organization_id=ticket.organization_id)
-    else:
-        others = Ticket.objects.filter(requester_id=ticket.requester_id)
-    fields = ("number", "subject", "status")  # what the side panel shows
-    return list(others.exclude(pk=ticket.pk).order_by("-created_at").only(*fields)[:limit])
 
 
 def canned_responses_for(*, ticket: Ticket) -> QuerySet[CannedResponse]:
