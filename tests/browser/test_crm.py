@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from core.parties.tests.factories import OrganizationFactory, PersonFactory
 from frontoffice.crm import services
@@ -33,7 +34,7 @@ def test_salesperson_opens_an_account_logs_a_call_and_ticks_off_a_task(page, liv
     page.get_by_label("Subject").fill("Talked about the spring order")
     page.get_by_label("Contact").select_option(label="Kim Ek")
     page.get_by_role("button", name="Save activity").click()
-    assert page.get_by_text("The activity is saved.").is_visible()
+    expect(page.get_by_text("The activity is saved.")).to_be_visible()
     assert Activity.objects.get(account=account).is_done  # a logged call is done at once
 
     task = services.activity_create(

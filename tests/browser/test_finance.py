@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from backoffice.finance import selectors
 from backoffice.finance.models import FiscalYear, JournalEntry
@@ -45,7 +46,7 @@ def test_finance_books_posts_and_finds_an_entry_in_the_trial_balance(page, live_
     page.wait_for_load_state()
     entry.refresh_from_db()
     assert entry.state == "posted" and entry.number == f"GEN-{today.year}-00001"
-    assert page.get_by_text(entry.number).first.is_visible()
+    expect(page.get_by_text(entry.number).first).to_be_visible()
     screenshot(page, "finance-entry")
 
     page.goto(f"{live_server.url}/app/finance/reports/trial-balance/")
@@ -54,6 +55,6 @@ def test_finance_books_posts_and_finds_an_entry_in_the_trial_balance(page, live_
     screenshot(page, "finance-trial-balance")
     row.get_by_role("link").first.click()
     page.wait_for_url(re.compile(r".*/app/finance/accounts/\d+/ledger/.*"))
-    assert page.get_by_role("link", name=entry.number).is_visible()
+    expect(page.get_by_role("link", name=entry.number)).to_be_visible()
     assert sum(r["balance"] for r in selectors.trial_balance()) == Decimal(0)
     assert selectors.verify_ledger() == []

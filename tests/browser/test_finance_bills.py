@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from backoffice.finance import selectors
 from backoffice.finance.bill_services import (
@@ -40,7 +41,7 @@ def test_a_bill_is_entered_approved_by_someone_else_and_paid_in_a_run(page, live
     page.wait_for_url(f"{live_server.url}/app/")
     page.get_by_role("link", name="Supplier bills").first.click()
     page.wait_for_url(f"{live_server.url}/app/finance/bills/")
-    assert page.get_by_text("No supplier bills yet").is_visible()
+    expect(page.get_by_text("No supplier bills yet")).to_be_visible()
     page.get_by_role("link", name="New bill").first.click()
     page.locator("#id_supplier").select_option(label="Kontorsgrossisten AB")
     page.get_by_label("Supplier's invoice number").fill("INV-5521")
@@ -60,7 +61,7 @@ def test_a_bill_is_entered_approved_by_someone_else_and_paid_in_a_run(page, live
     page.wait_for_url(re.compile(r".*/app/finance/bills/\d+/$"))
     bill = SupplierBill.objects.get()
     assert (bill.state, bill.total, bill.created_by_id) == ("draft", Decimal("3425.81"), clerk.pk)
-    assert page.get_by_text("You entered this bill, so someone else approves it (four eyes).").is_visible()
+    expect(page.get_by_text("You entered this bill, so someone else approves it (four eyes).")).to_be_visible()
     assert page.get_by_role("button", name="Approve").count() == 0
     screenshot(page, "finance-bill-to-approve")
 
@@ -73,8 +74,8 @@ def test_a_bill_is_entered_approved_by_someone_else_and_paid_in_a_run(page, live
     page.wait_for_load_state()
     bill.refresh_from_db()
     assert bill.state == "approved" and bill.number == f"L-{today.year}-00001"
-    assert page.get_by_text(f"Bill {bill.number} is approved and booked.").is_visible()
-    assert page.get_by_role("link", name=bill.entry.number).is_visible()
+    expect(page.get_by_text(f"Bill {bill.number} is approved and booked.")).to_be_visible()
+    expect(page.get_by_role("link", name=bill.entry.number)).to_be_visible()
 
     # Bo pays it in a payment run.
     page.goto(f"{live_server.url}/app/finance/payment-runs/")
@@ -83,10 +84,10 @@ def test_a_bill_is_entered_approved_by_someone_else_and_paid_in_a_run(page, live
     page.get_by_label("Bills due by").fill(bill.due_date.isoformat())
     page.get_by_role("button", name="Draft the run").click()
     page.wait_for_url(re.compile(r".*/app/finance/payment-runs/\d+/$"))
-    assert page.locator("tr", has_text="Kontorsgrossisten AB").is_visible()
+    expect(page.locator("tr", has_text="Kontorsgrossisten AB")).to_be_visible()
     page.get_by_role("button", name="Confirm run").click()
     page.wait_for_load_state()
-    assert page.get_by_role("link", name="Payment file (CSV)").is_visible()
+    expect(page.get_by_role("link", name="Payment file (CSV)")).to_be_visible()
     screenshot(page, "finance-payment-run")
     run = PaymentRun.objects.get()
     bill.refresh_from_db()
@@ -97,7 +98,7 @@ def test_a_bill_is_entered_approved_by_someone_else_and_paid_in_a_run(page, live
     assert content[1] == f"Kontorsgrossisten AB,556677-8899,INV-5521,3425.81,SEK,{bill.number}"
     assert selectors.verify_ledger() == []
     page.goto(f"{live_server.url}/app/finance/bills/")
-    assert page.locator("tr", has_text=bill.number).is_visible()
+    expect(page.locator("tr", has_text=bill.number)).to_be_visible()
     screenshot(page, "finance-bill-list")
 
 

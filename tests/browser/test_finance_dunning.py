@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from backoffice.finance import dunning, services
 from backoffice.finance.models import CreditHold, FiscalYear
@@ -40,25 +41,25 @@ def test_finance_sees_overdue_invoices_and_holds_a_customer(page, live_server, m
     page.wait_for_url(f"{live_server.url}/app/")
     page.goto(f"{live_server.url}/app/finance/dunning/")
     row = page.locator("tr", has_text=invoice.number)
-    assert row.is_visible()
+    expect(row).to_be_visible()
     assert "Sen Betalare AB" in row.inner_text() and "Reminder" in row.inner_text()
-    assert page.get_by_role("button", name="Run dunning now").is_visible()
+    expect(page.get_by_role("button", name="Run dunning now")).to_be_visible()
     screenshot(page, "finance-dunning")
 
     page.get_by_role("link", name="Credit holds").click()
     page.wait_for_url(f"{live_server.url}/app/finance/dunning/holds/")
-    assert page.get_by_text("No customer is on credit hold").is_visible()
+    expect(page.get_by_text("No customer is on credit hold")).to_be_visible()
     page.get_by_role("combobox", name="Customer").fill("Riskbol")
     page.get_by_role("option", name="Riskbolaget AB").click()
     page.get_by_role("button", name="Put on hold").click()
-    assert page.get_by_text("Please correct the errors below.").is_visible()  # the reason is required
+    expect(page.get_by_text("Please correct the errors below.")).to_be_visible()  # the reason is required
     assert not CreditHold.objects.filter(on_hold=True).exists()
 
     page.get_by_role("combobox", name="Customer").fill("Riskbol")
     page.get_by_role("option", name="Riskbolaget AB").click()
     page.get_by_label("Reason").fill("Three invoices disputed this year")
     page.get_by_role("button", name="Put on hold").click()
-    assert page.get_by_text("Riskbolaget AB is on credit hold").is_visible()
+    expect(page.get_by_text("Riskbolaget AB is on credit hold")).to_be_visible()
     held = page.locator("#results tr", has_text="Riskbolaget AB")
     assert "Three invoices disputed this year" in held.inner_text()
     hold = CreditHold.objects.get(organization__name="Riskbolaget AB")
@@ -67,17 +68,17 @@ def test_finance_sees_overdue_invoices_and_holds_a_customer(page, live_server, m
 
     held.get_by_label("Reason for releasing Riskbolaget AB").fill("Disputes settled")
     held.get_by_role("button", name="Release").click()
-    assert page.get_by_text("Riskbolaget AB is released from credit hold.").is_visible()
+    expect(page.get_by_text("Riskbolaget AB is released from credit hold.")).to_be_visible()
     hold.refresh_from_db()
     assert hold.on_hold is False
 
     page.get_by_role("link", name="Letters").click()
     page.wait_for_url(f"{live_server.url}/app/finance/dunning/letters/")
-    assert page.locator("#results tr", has_text=invoice.number).is_visible()
+    expect(page.locator("#results tr", has_text=invoice.number)).to_be_visible()
     screenshot(page, "finance-dunning-letters")
     page.get_by_role("link", name="Policy").click()
     page.wait_for_url(f"{live_server.url}/app/finance/dunning/policy/")
     page.get_by_label("Second reminder after (days overdue)").fill("5")
     page.get_by_role("button", name="Save the policy").click()
-    assert page.get_by_text("The second reminder comes after the first.").is_visible()
+    expect(page.get_by_text("The second reminder comes after the first.")).to_be_visible()
     screenshot(page, "finance-dunning-policy")

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from backoffice.finance import selectors, services
 from backoffice.finance.models import BankStatement, FiscalYear, Invoice
@@ -47,7 +48,7 @@ def test_finance_registers_a_payment_and_works_a_bank_file(page, live_server, ma
     assert page.get_by_label("Amount").input_value() == "1250.00"
     page.get_by_role("button", name="Book the payment").click()
     page.wait_for_url(re.compile(r".*/app/finance/payments/\d+/$"))
-    assert page.get_by_text("The payment of 1250.00 SEK is booked.").is_visible()
+    expect(page.get_by_text("The payment of 1250.00 SEK is booked.")).to_be_visible()
     first.refresh_from_db()
     assert first.state == "paid"
     screenshot(page, "finance-payment")
@@ -62,7 +63,7 @@ def test_finance_registers_a_payment_and_works_a_bank_file(page, live_server, ma
     page.get_by_label("Bank file").set_input_files(str(bank_file))
     page.get_by_role("button", name="Import").click()
     page.wait_for_url(re.compile(r".*/app/finance/bank/\d+/$"))
-    assert page.get_by_text("2 transactions read from november.csv").is_visible()
+    expect(page.get_by_text("2 transactions read from november.csv")).to_be_visible()
     # The worker's part, done here: the page polls and shows the result when it is done.
     services.bank_statement_match(actor=None, statement_id=BankStatement.objects.get().pk)
     page.get_by_text("2 of 2 lines looked at, 1 booked").wait_for()
@@ -71,8 +72,8 @@ def test_finance_registers_a_payment_and_works_a_bank_file(page, live_server, ma
     page.goto(f"{live_server.url}/app/finance/bank/exceptions/")
     page.get_by_role("button", name=f"Pays {third.number} (Fjällbo AB)").click()
     page.wait_for_url(re.compile(r".*/app/finance/bank/exceptions/$"))
-    assert page.get_by_text("1250.00 SEK from Fjällbo AB is booked.").is_visible()
-    assert page.get_by_text("Nothing to match").is_visible()
+    expect(page.get_by_text("1250.00 SEK from Fjällbo AB is booked.")).to_be_visible()
+    expect(page.get_by_text("Nothing to match")).to_be_visible()
     for invoice in (second, third):
         invoice.refresh_from_db()
         assert invoice.state == "paid"

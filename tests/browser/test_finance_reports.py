@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from backoffice.finance import services
 from backoffice.finance.models import Account, FiscalYear, Journal
@@ -45,7 +46,7 @@ def test_finance_drills_down_from_the_profit_and_loss_to_the_ledger(page, live_s
 
     page.locator("#section-net_sales").get_by_role("link", name="3001").click()
     page.wait_for_url(re.compile(r".*/app/finance/accounts/\d+/ledger/\?date_from=.*"))
-    assert page.get_by_role("link", name=sale.number).is_visible()
+    expect(page.get_by_role("link", name=sale.number)).to_be_visible()
     assert "1,000.00" in page.locator("#closing-balance").inner_text()
 
     # The other reports open from the index, each with its chart and its figures (screenshots for people to check).
@@ -57,7 +58,7 @@ def test_finance_drills_down_from_the_profit_and_loss_to_the_ledger(page, live_s
         page.goto(f"{live_server.url}/app/finance/reports/")
         page.get_by_role("link", name=re.compile(name)).click()
         page.wait_for_load_state()
-        assert page.get_by_role("heading", name=name, level=1).is_visible()
+        expect(page.get_by_role("heading", name=name, level=1)).to_be_visible()
         screenshot(page, shot)
     page.goto(f"{live_server.url}/app/finance/reports/balance-sheet/")
-    assert page.get_by_text("Balances", exact=True).is_visible()
+    expect(page.get_by_text("Balances", exact=True)).to_be_visible()

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from frontoffice.helpcenter.models import Article, ArticleDeflection
 from frontoffice.helpcenter.tests.factories import CategoryFactory, make_article
@@ -18,8 +19,9 @@ def test_agent_writes_previews_and_publishes_an_article(page, live_server, make_
     page.wait_for_url(f"{live_server.url}/app/")
 
     page.goto(f"{live_server.url}/app/help/articles/")
-    assert page.get_by_text("No help articles yet").is_visible()
+    expect(page.get_by_text("No help articles yet")).to_be_visible()
     page.get_by_role("link", name="New article").first.click()
+    page.wait_for_url(f"{live_server.url}/app/help/articles/new/")  # "load": htmx now listens to the text box
     page.get_by_label("Title").fill("Change your invoice address")
     page.get_by_label("Category").select_option(label="Invoices and payment")
     page.get_by_label("Text").fill("Send us a **request** with:\n\n- your organization number\n- the new address")
@@ -30,7 +32,7 @@ def test_agent_writes_previews_and_publishes_an_article(page, live_server, make_
     page.get_by_role("button", name="Save draft").click()
     page.wait_for_url(re.compile(r".*/app/help/articles/\d+/$"))
     page.get_by_role("button", name="Publish").click()
-    assert page.get_by_text("customers can read Change your invoice address now").is_visible()
+    expect(page.get_by_text("customers can read Change your invoice address now")).to_be_visible()
     screenshot(page, "helpcenter-article")
     assert Article.objects.get().status == "published"
 
@@ -42,7 +44,7 @@ def test_visitor_searches_reads_votes_and_deflects_a_request(page, live_server):
     make_article(title="Så läser du din faktura", body="Förfallodagen står på den.", language="sv", category=billing)
 
     page.goto(f"{live_server.url}/portal/help/")
-    assert page.get_by_role("heading", name="How can we help?").is_visible()
+    expect(page.get_by_role("heading", name="How can we help?")).to_be_visible()
     screenshot(page, "helpcenter-portal-index")
     page.get_by_label("Search the help center").fill("invoices")
     page.get_by_role("button", name="Search").click()

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from core.accounts.models import User
 from core.parties.models import Organization
@@ -18,10 +19,10 @@ def test_staff_signs_in_and_reaches_the_app(page, live_server, make_staff, passw
     OrganizationFactory(name="Nordic Outdoor AB")
     sign_in(page, live_server, user.email, password)
     page.wait_for_url(f"{live_server.url}/app/")
-    assert page.get_by_role("heading", name="Good to see you, Johan").is_visible()
+    expect(page.get_by_role("heading", name="Good to see you, Johan")).to_be_visible()
     screenshot(page, "staff-dashboard")
     page.goto(f"{live_server.url}/app/organizations/")
-    assert page.get_by_role("link", name="Nordic Outdoor AB").is_visible()
+    expect(page.get_by_role("link", name="Nordic Outdoor AB")).to_be_visible()
     screenshot(page, "organization-list")
 
 
@@ -35,15 +36,15 @@ def test_staff_searches_and_creates_an_organization(page, live_server, make_staf
     page.get_by_label("Search", exact=True).fill("beta")
     # htmx replaces the results and keeps the search in the URL.
     page.wait_for_url(re.compile(r".*q=beta.*"))
-    assert page.locator("#results").get_by_role("link", name="Beta Data AB").is_visible()
+    expect(page.locator("#results").get_by_role("link", name="Beta Data AB")).to_be_visible()
     assert page.locator("#results").get_by_role("link", name="Alpha Bygg AB").count() == 0
     page.get_by_role("link", name="New organization").first.click()
     page.get_by_label("Name").fill("Gamma Energi AB")
     page.get_by_label("Organization number").fill("559900-1234")
     page.get_by_role("button", name="Create organization").click()
     page.wait_for_url(re.compile(r".*/app/organizations/\d+/$"))
-    assert page.get_by_role("heading", name=re.compile("Gamma Energi AB")).is_visible()
-    assert page.get_by_text("Gamma Energi AB was created.").is_visible()
+    expect(page.get_by_role("heading", name=re.compile("Gamma Energi AB"))).to_be_visible()
+    expect(page.get_by_text("Gamma Energi AB was created.")).to_be_visible()
     assert Organization.objects.filter(name="Gamma Energi AB", org_number="559900-1234").exists()
 
 
@@ -60,7 +61,7 @@ def test_customer_signs_up_verifies_email_and_reaches_the_portal(page, live_serv
     page.goto(link)
     page.get_by_role("button", name="Confirm").click()
     page.wait_for_url(f"{live_server.url}/portal/")
-    assert page.get_by_role("heading", name="Hello, Nina").is_visible()
+    expect(page.get_by_role("heading", name="Hello, Nina")).to_be_visible()
     screenshot(page, "portal-home")
     assert User.objects.get(email="ny.kund@example.com").kind == User.Kind.CUSTOMER
     # A customer typing a staff URL is refused.

@@ -6,6 +6,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from backoffice.logistics import selectors, services
 from backoffice.logistics.models import DeliveryOrder, StockQuant
@@ -44,7 +45,7 @@ def test_logistics_receives_goods_and_ships_the_waiting_delivery(page, live_serv
     receive.get_by_label("Unit cost (SEK)").fill("1150")
     receive.get_by_role("button", name="Receive", exact=True).click()
     page.wait_for_url(re.compile(rf".*/app/logistics/products/{product.pk}/$"))
-    assert page.get_by_text("Received 5 × TENT-2P into WH/STOCK.").is_visible()
+    expect(page.get_by_text("Received 5 × TENT-2P into WH/STOCK.")).to_be_visible()
     assert page.locator("#product-reserved").inner_text() == "2"
     screenshot(page, "logistics-product-stock")
 
@@ -57,20 +58,20 @@ def test_logistics_receives_goods_and_ships_the_waiting_delivery(page, live_serv
     page.goto(f"{live_server.url}/app/logistics/deliveries/?q=SO-001042")
     page.get_by_role("link", name=str(delivery)).click()
     page.wait_for_url(re.compile(rf".*/app/logistics/deliveries/{delivery.pk}/$"))
-    assert page.get_by_text("Ready to pick").first.is_visible()
+    expect(page.get_by_text("Ready to pick").first).to_be_visible()
     assert "WH/STOCK" in page.locator("#delivery-lines").inner_text()
     page.get_by_role("button", name="Pick", exact=True).click()
-    assert page.get_by_text(f"{delivery} is picked.").is_visible()
+    expect(page.get_by_text(f"{delivery} is picked.")).to_be_visible()
     page.get_by_label("Parcel weights (kg)").fill("3.2")
     page.get_by_role("button", name="Pack", exact=True).click()
-    assert page.get_by_text(f"{delivery} is packed in 1 parcel(s).").is_visible()
+    expect(page.get_by_text(f"{delivery} is packed in 1 parcel(s).")).to_be_visible()
     page.get_by_label("Carrier").fill("PostNord")
     page.get_by_label("Tracking number").fill("PN123456789SE")
     page.get_by_role("button", name="Dispatch", exact=True).click()
-    assert page.get_by_text(f"{delivery} is dispatched with PostNord.").is_visible()
+    expect(page.get_by_text(f"{delivery} is dispatched with PostNord.")).to_be_visible()
     assert page.locator("#delivery-tracking").inner_text() == "PN123456789SE"
     page.get_by_role("button", name="Confirm delivered").click()
-    assert page.get_by_text(f"{delivery} is delivered.").is_visible()
+    expect(page.get_by_text(f"{delivery} is delivered.")).to_be_visible()
     screenshot(page, "logistics-delivery")
 
     delivery.refresh_from_db()

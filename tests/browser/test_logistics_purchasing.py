@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from backoffice.logistics import production_services, services
 from backoffice.logistics.models import Location, ProductionOrder, PurchaseOrder, StockQuant
@@ -43,22 +44,22 @@ def test_logistics_buys_receives_part_and_makes_a_kit(page, live_server, make_st
     page.get_by_role("button", name="Save request").click()
     page.wait_for_url(re.compile(r".*/app/logistics/purchases/\d+/$"))
     order = PurchaseOrder.objects.get()
-    assert page.get_by_text(f"Request for quotation {order} is saved.").is_visible()
+    expect(page.get_by_text(f"Request for quotation {order} is saved.")).to_be_visible()
 
     confirm = page.locator("#confirm")
     confirm.get_by_label("Supplier's order confirmation").fill("OC-7")
     confirm.get_by_role("button", name="Confirm order").click()
     page.wait_for_url(re.compile(rf".*/app/logistics/purchases/{order.pk}/$"))
-    assert page.get_by_text(f"{order} is ordered; its goods are now expected.").is_visible()
+    expect(page.get_by_text(f"{order} is ordered; its goods are now expected.")).to_be_visible()
 
     receive = page.locator("#receive")
     receive.get_by_label("Received").fill("6")
     receive.get_by_label("Supplier's invoice or delivery note").fill("INV-55")
     receive.get_by_role("button", name="Receive", exact=True).click()
     page.wait_for_url(re.compile(rf".*/app/logistics/purchases/{order.pk}/$"))
-    assert page.get_by_text(f"6 received against {order} into WH/STOCK.").is_visible()
+    expect(page.get_by_text(f"6 received against {order} into WH/STOCK.")).to_be_visible()
     assert page.locator("#purchase-lines [data-open]").inner_text() == "4"
-    assert page.get_by_text("Partly received").first.is_visible()
+    expect(page.get_by_text("Partly received").first).to_be_visible()
     screenshot(page, "logistics-purchase-order")
     order.refresh_from_db()
     assert order.state == "partly"
@@ -75,7 +76,7 @@ def test_logistics_buys_receives_part_and_makes_a_kit(page, live_server, make_st
     page.get_by_role("button", name="Plan production").click()
     page.wait_for_url(re.compile(r".*/app/logistics/production/\d+/$"))
     production = ProductionOrder.objects.get()
-    assert page.get_by_text(f"{production} is planned; it waits for components in stock.").is_visible()
+    expect(page.get_by_text(f"{production} is planned; it waits for components in stock.")).to_be_visible()
     stove_row = page.locator("#production-components tr[data-component='STOVE-GAS']")
     assert stove_row.locator("[data-reserved]").inner_text() == "1"
     assert page.get_by_role("button", name="Make").count() == 0
@@ -83,10 +84,10 @@ def test_logistics_buys_receives_part_and_makes_a_kit(page, live_server, make_st
     services.stock_receive(actor=None, product=stove, quantity=Decimal(1), location=stock(), unit_cost=Decimal(300))
     page.get_by_role("button", name="Reserve again").click()
     page.wait_for_url(re.compile(rf".*/app/logistics/production/{production.pk}/$"))
-    assert page.get_by_text(f"{production} is ready to make.").is_visible()
+    expect(page.get_by_text(f"{production} is ready to make.")).to_be_visible()
     page.get_by_role("button", name="Make").click()
     page.wait_for_url(re.compile(rf".*/app/logistics/production/{production.pk}/$"))
-    assert page.get_by_text(f"{production} is made; the finished goods are in stock.").is_visible()
+    expect(page.get_by_text(f"{production} is made; the finished goods are in stock.")).to_be_visible()
     assert stove_row.locator("[data-consumed]").inner_text() == "2"
     screenshot(page, "logistics-production-order")
     production.refresh_from_db()

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from frontoffice.sales import services
 from frontoffice.sales.models import Opportunity, PipelineStage
@@ -45,4 +46,4 @@ def test_salesperson_drags_a_deal_and_moves_another_without_a_mouse(page, live_s
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert Opportunity.objects.get(pk=second.pk).stage.name == "Negotiation"
-    assert page.get_by_text("Moved to Negotiation.").is_visible()
+    expect(page.get_by_text("Moved to Negotiation.")).to_be_visible()

@@ -10,6 +10,7 @@ from email import policy
 
 import pytest
 from allauth.account.models import EmailAddress
+from playwright.sync_api import expect
 
 from core.accounts.models import User
 from core.parties.tests.factories import OrganizationFactory, PersonFactory
@@ -93,7 +94,7 @@ def test_from_lead_to_confirmed_order_on_the_customers_timeline(
 
     # ... and sends it; the worker mails the PDF and the answer link.
     page.get_by_role("button", name="Send with PDF").click()
-    assert page.get_by_text("The quote is on its way to the customer.").is_visible()
+    expect(page.get_by_text("The quote is on its way to the customer.")).to_be_visible()
     wait_for(
         lambda: _mailed_link(celery_worker.mail_dir, "/portal/quotes/"),
         timeout=60,
@@ -119,8 +120,8 @@ def test_from_lead_to_confirmed_order_on_the_customers_timeline(
     order = SalesOrder.objects.get(quote=quote)
     page.get_by_role("link", name=f"Order {order.number}").click()
     page.get_by_role("button", name="Confirm order").click()
-    assert page.get_by_text("finance and logistics take it from here").is_visible()
-    assert page.get_by_text("Not yet invoiced").first.is_visible()
+    expect(page.get_by_text("finance and logistics take it from here")).to_be_visible()
+    expect(page.get_by_text("Not yet invoiced").first).to_be_visible()
 
     # The bus carries sales.order_confirmed to the customer's 360 timeline.
     wait_for(
@@ -129,5 +130,5 @@ def test_from_lead_to_confirmed_order_on_the_customers_timeline(
         message=f"the timeline entry\n{celery_worker.logs()[-2000:]}",
     )
     page.goto(f"{live_server.url}/app/customers/{organization.pk}/")
-    assert page.get_by_role("link", name=re.compile(f"Order {order.number} confirmed")).is_visible()
+    expect(page.get_by_role("link", name=re.compile(f"Order {order.number} confirmed"))).to_be_visible()
     screenshot(page, "customer-360-with-order")

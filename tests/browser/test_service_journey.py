@@ -8,6 +8,7 @@ from email import policy
 
 import pytest
 from allauth.account.models import EmailAddress
+from playwright.sync_api import expect
 
 from core.accounts.models import User
 from core.parties.tests.factories import OrganizationFactory, PersonFactory
@@ -78,7 +79,7 @@ def test_ticket_from_portal_to_answer_to_rating(page, browser, live_server, make
     agent_page.goto(f"{live_server.url}/app/service/tickets/?view=mine")
     agent_page.get_by_role("link", name=ticket.reference).click()
     agent_page.wait_for_url(f"{live_server.url}{ticket.get_absolute_url()}")
-    assert agent_page.get_by_role("link", name=re.compile("jam.png")).is_visible()
+    expect(agent_page.get_by_role("link", name=re.compile("jam.png"))).to_be_visible()
     agent_page.get_by_label("Canned response").select_option(label="Roller")
     body = agent_page.get_by_label("Message")
     agent_page.wait_for_function("el => el.value.includes('new roller')", arg=body.element_handle())
@@ -87,7 +88,7 @@ def test_ticket_from_portal_to_answer_to_rating(page, browser, live_server, make
     screenshot(agent_page, "service-ticket-answer")
     agent_page.get_by_role("button", name="Send").click()
     agent_page.wait_for_url(f"{live_server.url}{ticket.get_absolute_url()}")
-    assert agent_page.get_by_text("Your reply is sent to the customer.").is_visible()
+    expect(agent_page.get_by_text("Your reply is sent to the customer.")).to_be_visible()
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.RESOLVED and ticket.first_response_at is not None
 
@@ -101,12 +102,12 @@ def test_ticket_from_portal_to_answer_to_rating(page, browser, live_server, make
 
     # The customer reads the answer and rates the help.
     page.reload()
-    assert page.get_by_text(re.compile("is fixed: a new roller")).is_visible()
+    expect(page.get_by_text(re.compile("is fixed: a new roller"))).to_be_visible()
     rating = page.locator("#rating")
     rating.locator("label", has_text="Excellent").click()
     rating.get_by_role("button", name="Send rating").click()
     page.wait_for_load_state()
-    assert page.locator("#rating").get_by_text("5 of 5").is_visible()
+    expect(page.locator("#rating").get_by_text("5 of 5")).to_be_visible()
     wait_for(
         lambda: (
             set(TimelineEntry.objects.values_list("event_name", flat=True))
@@ -115,6 +116,6 @@ def test_ticket_from_portal_to_answer_to_rating(page, browser, live_server, make
         message="the whole story on the timeline",
     )
     agent_page.goto(f"{live_server.url}/app/customers/{organization.pk}/")
-    assert agent_page.get_by_text(f"Rated ticket {ticket.reference} 5 of 5").is_visible()
+    expect(agent_page.get_by_text(f"Rated ticket {ticket.reference} 5 of 5")).to_be_visible()
     screenshot(agent_page, "service-customer-360")
     desk.close()

@@ -9,6 +9,7 @@ import zlib
 
 import pytest
 from allauth.account.models import EmailAddress
+from playwright.sync_api import expect
 
 from core.accounts.models import User
 from core.accounts.tests.factories import StaffFactory
@@ -61,7 +62,7 @@ def test_a_customer_sends_a_ticket_with_a_screenshot(page, live_server, password
     page.wait_for_url(f"{live_server.url}/portal/")
     page.get_by_role("link", name="Support").click()
     page.wait_for_url(f"{live_server.url}/portal/tickets/")
-    assert page.get_by_role("heading", name="No tickets yet").is_visible()
+    expect(page.get_by_role("heading", name="No tickets yet")).to_be_visible()
     page.locator("#results").get_by_role("link", name="New ticket").click()
 
     page.wait_for_url(f"{live_server.url}/portal/tickets/new/")
@@ -84,10 +85,10 @@ def test_a_customer_sends_a_ticket_with_a_screenshot(page, live_server, password
     page.wait_for_url(re.compile(r".*/portal/tickets/\d+/$"))
     ticket = Ticket.objects.get()
     assert page.url.endswith(ticket.get_portal_url())
-    assert page.get_by_role("heading", name="The printer jams on page 2").is_visible()
-    assert page.get_by_text(f"We have your ticket {ticket.reference}").is_visible()
+    expect(page.get_by_role("heading", name="The printer jams on page 2")).to_be_visible()
+    expect(page.get_by_text(f"We have your ticket {ticket.reference}")).to_be_visible()
     file_link = page.locator("#conversation").get_by_role("link", name=re.compile("jam.png"))
-    assert file_link.is_visible()
+    expect(file_link).to_be_visible()
     attachment = ticket.attachments.get()
     assert file_link.get_attribute("href") == f"/portal/tickets/files/{attachment.pk}/"
     thumbnail = file_link.locator("img")
@@ -101,15 +102,15 @@ def test_a_customer_sends_a_ticket_with_a_screenshot(page, live_server, password
     agent = StaffFactory(departments=["Customer Service"], full_name="Agnes Andersson")
     services.ticket_reply(ticket=ticket, body="Fixed: a new roller.", author=agent, new_status=Ticket.Status.RESOLVED)
     page.reload()
-    assert page.locator("#conversation").get_by_text("Agnes", exact=True).is_visible()
-    assert page.get_by_text("Fixed: a new roller.").is_visible()
+    expect(page.locator("#conversation").get_by_text("Agnes", exact=True)).to_be_visible()
+    expect(page.get_by_text("Fixed: a new roller.")).to_be_visible()
     rating = page.locator("#rating")
     rating.locator("label", has_text="Excellent").click()
     assert rating.get_by_role("radio", name=re.compile("Excellent")).is_checked()
     rating.get_by_label("Anything you would like to tell us? (optional)").fill("Quick and kind.")
     rating.get_by_role("button", name="Send rating").click()
     page.wait_for_load_state()
-    assert page.locator("#rating").get_by_text("5 of 5").is_visible()
+    expect(page.locator("#rating").get_by_text("5 of 5")).to_be_visible()
     ticket.refresh_from_db()
     assert (ticket.csat_rating, ticket.csat_comment) == (5, "Quick and kind.")
     assert not scrolls_sideways(page)
@@ -117,10 +118,10 @@ def test_a_customer_sends_a_ticket_with_a_screenshot(page, live_server, password
 
     page.get_by_role("link", name="Your tickets").first.click()
     page.wait_for_url(f"{live_server.url}/portal/tickets/")
-    assert page.locator("#results").get_by_role("link", name=re.compile("The printer jams on page 2")).is_visible()
+    expect(page.locator("#results").get_by_role("link", name=re.compile("The printer jams on page 2"))).to_be_visible()
     page.get_by_label("Search", exact=True).fill("nothing like it")
     page.wait_for_url(re.compile(r".*q=nothing.*"))
-    assert page.get_by_role("heading", name="Nothing matches these filters").is_visible()
+    expect(page.get_by_role("heading", name="Nothing matches these filters")).to_be_visible()
     page.goto(f"{live_server.url}/portal/tickets/")
     if phone:
         assert page.viewport_size["width"] == 390
