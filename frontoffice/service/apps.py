@@ -45,21 +45,24 @@ class ServiceConfig(AppConfig):
         KINDS["service.customer_replied"] = _("A customer answered or reopened your ticket")
         KINDS["service.sla_breached"] = _("A ticket you lead or hold missed its SLA target")
         demo.register("service", _seed_demo)
-        _forget_categories_on_change()
+        _forget_cached_on_change()
 
 
-def _forget_categories_on_change() -> None:
-    """The portal's cached categories follow every change of a category or a queue (selectors)."""
+def _forget_cached_on_change() -> None:
+    """The portal's cached categories follow every change of a category or a queue, the cached SLA policies every
+    change of a policy (selectors)."""
     from django.db.models.signals import post_delete, post_save
 
-    from frontoffice.service.models import Category, Queue
-    from frontoffice.service.selectors import forget_portal_categories
+    from frontoffice.service.models import Category, Queue, SlaPolicy
+    from frontoffice.service.selectors import forget_portal_categories, forget_sla_policies
 
-    for model in (Category, Queue):
+    for model, forget in (
+        (Category, forget_portal_categories),
+        (Queue, forget_portal_categories),
+        (SlaPolicy, forget_sla_policies),
+    ):
         for signal in (post_save, post_delete):
-            signal.connect(
-                forget_portal_categories, sender=model, dispatch_uid=f"service.portal_categories.{model.__name__}"
-            )
+            signal.connect(forget, sender=model, dispatch_uid=f"service.cached.{model.__name__}")
 
 
 def _seed_demo(admin) -> str:

@@ -6,14 +6,12 @@ conversation and a reply by e-mail finds its way back to the ticket.
 """
 
 import secrets
-from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
 
 from core.mail import send_mail_after_commit
-from core.parties.models import Person
 from frontoffice.service.models import Message, Ticket
 
 TEMPLATE = "service/email/ticket"
@@ -23,9 +21,9 @@ def new_message_id(kind: str) -> str:
     return f"<{kind}.{secrets.token_hex(12)}@{settings.SERVICE_MAIL_DOMAIN}>"
 
 
-def _recipients(ticket: Ticket, cc: Iterable[Person] | None = None) -> list[str]:
-    """The requester and the people copied (`cc` when the caller already has them, else read from the ticket)."""
-    people = [ticket.requester, *(ticket.cc.all() if cc is None else cc)]
+def _recipients(ticket: Ticket) -> list[str]:
+    """The requester and the people copied."""
+    people = [ticket.requester, *ticket.cc.all()]
     seen: dict[str, None] = {}
     for person in people:
         if person.email and person.is_active:
@@ -42,8 +40,8 @@ def _link(ticket: Ticket) -> str:
     return settings.SITE_URL + reverse("portal-ticket-guest", args=[guest_token(ticket)])
 
 
-def _send(ticket: Ticket, kind: str, *, cc: Iterable[Person] | None = None, **extra: Any) -> None:
-    to = _recipients(ticket, cc)
+def _send(ticket: Ticket, kind: str, **extra: Any) -> None:
+    to = _recipients(ticket)
     if not to:
         return
     user = ticket.requester.user if ticket.requester.user_id else None
@@ -73,9 +71,9 @@ def _send(ticket: Ticket, kind: str, *, cc: Iterable[Person] | None = None, **ex
     )
 
 
-def ticket_acknowledgement(ticket: Ticket, *, cc: Iterable[Person] | None = None) -> None:
-    """The "we have your ticket" mail; `cc` are the people just copied, when the caller has them at hand."""
-    _send(ticket, "created", cc=cc)
+def ticket_acknowledgement(ticket: Ticket) -> None:
+    """The "we have your ticket" mail."""
+    _send(ticket, "created")
 
 
 def agent_reply(ticket: Ticket, message: Message) -> None:

@@ -24,7 +24,7 @@ from core.exceptions import ServiceError
 from core.forms import apply_service_error
 from core.lists import FilterForm, cleaned_filters, list_page
 from core.parties.models import Person
-from core.parties.selectors import person_for_portal_user, portal_colleagues, portal_person_and_colleagues
+from core.parties.selectors import person_for_portal_user, portal_person_and_colleagues
 from frontoffice.service import attachments, selectors, services
 from frontoffice.service.models import Attachment, Category, Message, Priority, Ticket
 
@@ -116,11 +116,7 @@ class TicketForm(forms.Form):
             ]
         else:
             del self.fields["cc"]
-        if self.is_bound:  # a submitted ticket goes to its category's queue: read them with it
-            categories = selectors.portal_categories().select_related("queue")
-        else:
-            categories = selectors.portal_categories_cached()
-        self.categories = {category.pk: category for category in categories}
+        self.categories = {category.pk: category for category in selectors.portal_categories_cached()}
         if self.categories:
             self.fields["category"].choices = [("", _("Choose…"))] + [
                 (category.pk, category.name) for category in self.categories.values()
@@ -329,11 +325,11 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def ticket_create(request: HttpRequest) -> HttpResponse:
     """A new ticket: subject (with help articles suggested as it is typed), description, category, files, copies."""
-    if request.method == "POST":  # opening a ticket takes the whole person, with their organization
-        person = _person(request)
-        colleagues = portal_colleagues(person=person) if person is not None else []
-    else:  # the form shows only names: one plain statement for the person and their colleagues
-        person, colleagues = portal_person_and_colleagues(user=request.user)
+    # One plain statement for the person and their colleagues; opening a ticket takes the whole person, with
+    # their organization, where the form shows only names.
+    person, colleagues = portal_person_and_colleagues(user=request.user, whole=request.method == "POST")
+    if person is not None:
+        person.user = request.user  # the login it was found by: person.user (the mail's language) reads no row
     if person is None or not person.is_active:
         status = 400 if request.method == "POST" else 200
         return render(request, "service/portal/ticket_create.html", {"form": None}, status=status)

@@ -26,6 +26,7 @@ from frontoffice.service.models import (
     InboundMail,
     Message,
     Queue,
+    SlaPolicy,
     Ticket,
     TimeEntry,
 )
@@ -568,7 +569,7 @@ def portal_categories() -> QuerySet[Category]:
     return Category.objects.filter(is_active=True, queue__is_active=True).order_by("name")
 
 
-PORTAL_CATEGORIES_KEY = "service:portal-categories"
+PORTAL_CATEGORIES_KEY = "service:portal-categories-with-queues"
 
 
 def portal_categories_cached() -> list[Category]:
@@ -579,15 +580,62 @@ def portal_categories_cached() -> list[Category]:
     changes made behind Django's back.
     """
     categories = cache.get(PORTAL_CATEGORIES_KEY)
-    if categories is None:
-        categories = list(portal_categories())
+    if categories is None:  # with their queues: a submitted ticket goes to its category's
+        categories = list(portal_categories().select_related("queue"))
         cache.set(PORTAL_CATEGORIES_KEY, categories, timeout=300)
     return categories
 
 
 def forget_portal_categories(**kwargs) -> None:
-    cache.delete(PORTAL_CATEGORIES_KEY)
-    transaction.on_commit(lambda: cache.delete(PORTAL_CATEGORIES_KEY))
+    _forget(PORTAL_CATEGORIES_KEY)
+
+
+def _forget(key: str) -> None:
+    """Drop a cached copy now and again when the transaction commits, so a request that read the old rows in
+    between cannot keep them."""
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
+SLA_POLICIES_KEY = "service:sla-policies"
+
+
+class SlaPolicies(NamedTuple):
+    general: dict[int, SlaPolicy]  # priority → the active policy for every customer without their own
+    own: frozenset[int]  # the organizations with an active policy of their own, for any priority
+
+
+def sla_policies_cached() -> SlaPolicies:
+    """The general SLA policies and who has terms of their own, from the cache: every new ticket asks.
+
+    Saving or deleting a policy forgets the copy (forget_sla_policies, as for the portal's categories).
+    """
+    policies = cache.get(SLA_POLICIES_KEY)
+    if policies is None:
+        general: dict[int, SlaPolicy] = {}
+        own: set[int] = set()
+        for policy in SlaPolicy.objects.filter(is_active=True):
+            if policy.organization_id is None:
+                general[policy.priority] = policy
+            else:
+                own.add(policy.organization_id)
+        policies = SlaPolicies(general, frozenset(own))
+        cache.set(SLA_POLICIES_KEY, policies, timeout=300)
+    return policies
+
+
+def sla_policy_for(*, organization_id: int | None, priority: int) -> SlaPolicy | None:
+    """The customer's own active policy for the priority if they have one, else the general one."""
+    policies = sla_policies_cached()
+    if organization_id is not None and organization_id in policies.own:
+        own = SlaPolicy.objects.filter(organization_id=organization_id, priority=priority, is_active=True).first()
+        if own is not None:
+            return own
+    return policies.general.get(priority)
+
+
+def forget_sla_policies(**kwargs) -> None:
+    _forget(SLA_POLICIES_KEY)
 
 
 def attachment_for_customer(*, user, pk: int) -> Attachment:

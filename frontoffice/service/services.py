@@ -17,7 +17,7 @@ from core.audit.services import audit_record
 from core.exceptions import ServiceError
 from core.notifications.services import notify
 from core.parties.models import Organization, Person
-from frontoffice.service import mail, sla
+from frontoffice.service import mail, selectors, sla
 from frontoffice.service.attachments import CheckedFile
 from frontoffice.service.models import (
     Attachment,
@@ -53,10 +53,7 @@ _AGENT_TARGETS = {
 
 def _policy_for(*, organization_id: int | None, priority: int) -> SlaPolicy | None:
     """The customer's own policy for the priority if they have one, else the general one."""
-    policies = SlaPolicy.objects.filter(is_active=True, priority=priority).filter(
-        Q(organization_id=organization_id) | Q(organization__isnull=True)
-    )
-    return min(policies, key=lambda policy: policy.organization_id is None, default=None)
+    return selectors.sla_policy_for(organization_id=organization_id, priority=priority)
 
 
 def _clock_stopped(status: str) -> bool:
@@ -236,8 +233,8 @@ def ticket_open(
     ticket.thread_message_id = email_message_id or mail.new_message_id("ticket")
     _assign_new(ticket)
     ticket.save()
-    if cc:
-        ticket.cc.add(*cc)  # a new ticket copies nobody yet: one INSERT, not set()'s reads first
+    if cc:  # a new ticket copies nobody yet: one INSERT, without add()'s read of who is copied already
+        Ticket.cc.through.objects.bulk_create([Ticket.cc.through(ticket=ticket, person=person) for person in cc])
     message = Message.objects.create(
         ticket=ticket,
         kind=Message.Kind.REPLY,
@@ -250,11 +247,22 @@ def ticket_open(
     )
     _attach(ticket, message, attachments, actor)
     audit_record(actor=actor, instance=ticket, action=AuditEntry.Action.CREATE)
+    # The acknowledgement mail follows from this event (handlers.acknowledge): it is as durable as the ticket,
+    # retried and visible on the bus's pages when it fails, and the request does not queue a task of its own.
     publish("service.ticket_created", _created_payload(ticket), aggregate=ticket)
-    mail.ticket_acknowledgement(ticket, cc=cc)  # the copied people as just set: no query for them
     if ticket.assignee_id:
         _notify_assignee(ticket)
     return ticket
+
+
+def ticket_acknowledge(*, ticket_id: int) -> bool:
+    """Send the "we have your ticket" mail to the requester and the people copied (after commit); False when the
+    ticket is gone (merged away and deleted) by the time the acknowledgement is due."""
+    ticket = Ticket.objects.select_related("requester__user", "queue").filter(pk=ticket_id).first()
+    if ticket is None:
+        return False
+    mail.ticket_acknowledgement(ticket)
+    return True
 
 
 def _created_payload(ticket: Ticket) -> dict[str, Any]:
@@ -778,4 +786,5 @@ def tickets_move_customer(*, merged_id: int, survivor_id: int) -> int:
     SlaPolicy.objects.filter(organization_id=merged_id).exclude(
         priority__in=SlaPolicy.objects.filter(organization_id=survivor_id).values("priority")
     ).update(organization_id=survivor_id)
+    selectors.forget_sla_policies()  # an update sends no signal
     return moved

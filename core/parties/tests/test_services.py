@@ -191,3 +191,28 @@ def test_the_portal_viewer_says_who_sees_what(django_assert_num_queries):
     inactive = PersonFactory(user=UserFactory(), organization=everyone, is_active=False)
     assert portal_viewer(user=inactive.user) is None
     assert portal_viewer(user=UserFactory()) is None
+
+
+@pytest.mark.django_db
+def test_the_whole_portal_person_carries_every_field_and_the_organization_in_the_one_query(
+    django_assert_num_queries,
+):
+    from core.accounts.tests.factories import UserFactory
+    from core.parties.selectors import portal_colleagues, portal_person_and_colleagues
+    from core.parties.tests.factories import OrganizationFactory, PersonFactory
+
+    organization = OrganizationFactory(name="Hela Bolaget AB")
+    user = UserFactory()
+    person = PersonFactory(user=user, organization=organization, phone="+46 8 123 45")
+    PersonFactory(user=UserFactory(), organization=organization, last_name="Kollega")
+    with django_assert_num_queries(1):
+        found, colleagues = portal_person_and_colleagues(user=user, whole=True)
+    expected = [(other.last_name, other.phone) for other in portal_colleagues(person=person)]
+    with django_assert_num_queries(0):  # nothing deferred, the organization at hand, the colleagues whole too
+        assert (found, found.phone, found.roles) == (person, "+46 8 123 45", person.roles)
+        assert (found.organization, found.organization.name) == (organization, "Hela Bolaget AB")
+        assert [(colleague.last_name, colleague.phone) for colleague in colleagues] == expected
+    alone = PersonFactory(user=UserFactory(), organization=None)
+    with django_assert_num_queries(1):
+        found, colleagues = portal_person_and_colleagues(user=alone.user, whole=True)
+        assert (found, found.organization, colleagues) == (alone, None, [])

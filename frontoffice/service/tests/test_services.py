@@ -265,3 +265,56 @@ def test_ticket_mail_waits_for_the_commit_and_a_rollback_sends_nothing(django_ca
             pass
     assert not callbacks and not outbox_mail.outbox
     assert not Ticket.objects.exists() and not events("service.ticket_created")
+
+
+def test_the_cached_sla_policies_follow_every_change_and_a_customers_own_terms_win(django_assert_num_queries):
+    from frontoffice.service import selectors
+
+    general = SlaPolicyFactory(priority=Priority.NORMAL, first_response_minutes=120)
+    customer, other = OrganizationFactory(), OrganizationFactory()
+    assert make_ticket(requester=PersonFactory(organization=customer)).sla_policy == general
+    with django_assert_num_queries(0):  # every new ticket asks: the answer comes from the cache
+        assert selectors.sla_policy_for(organization_id=other.pk, priority=Priority.NORMAL) == general
+        assert selectors.sla_policy_for(organization_id=None, priority=Priority.HIGH) is None
+
+    own = SlaPolicyFactory(priority=Priority.NORMAL, organization=customer, first_response_minutes=30)
+    assert make_ticket(requester=PersonFactory(organization=customer)).sla_policy == own  # saving forgot the copy
+    assert make_ticket(requester=PersonFactory(organization=other)).sla_policy == general
+    # Their own terms cover only the priorities they name.
+    assert selectors.sla_policy_for(organization_id=customer.pk, priority=Priority.HIGH) is None
+    high = SlaPolicyFactory(priority=Priority.HIGH, first_response_minutes=60)
+    assert selectors.sla_policy_for(organization_id=customer.pk, priority=Priority.HIGH) == high
+
+    general.is_active = False
+    general.save()
+    assert make_ticket(requester=PersonFactory(organization=other)).sla_policy is None
+    own.delete()
+    assert selectors.sla_policy_for(organization_id=customer.pk, priority=Priority.NORMAL) is None
+
+    # A merge moves the customer's terms with an UPDATE, which sends no signal: the service forgets the copy.
+    moved = SlaPolicyFactory(priority=Priority.LOW, organization=customer, first_response_minutes=240)
+    assert selectors.sla_policy_for(organization_id=other.pk, priority=Priority.LOW) is None
+    services.tickets_move_customer(merged_id=customer.pk, survivor_id=other.pk)
+    assert selectors.sla_policy_for(organization_id=other.pk, priority=Priority.LOW) == moved
+
+
+def test_the_acknowledgement_goes_out_when_the_ticket_created_event_is_delivered(django_capture_on_commit_callbacks):
+    from frontoffice.service import handlers
+    from integration.bus import registry
+
+    assert registry.get("frontoffice.service.handlers.acknowledge").event_name == "service.ticket_created"
+    with django_capture_on_commit_callbacks(execute=False) as hooks:
+        ticket = make_ticket(requester=PersonFactory(email="Kund@Example.com"))
+    assert not outbox_mail.outbox  # the request queues no mail of its own
+    with django_capture_on_commit_callbacks(execute=True):
+        for hook in hooks:
+            hook()  # the relay: the event reaches its subscribers, the acknowledgement is sent after their commit
+    (sent,) = outbox_mail.outbox
+    assert sent.to == ["kund@example.com"] and f"[{ticket.reference}]" in sent.subject
+    assert sent.extra_headers["In-Reply-To"] == ticket.thread_message_id
+    assert (events("service.ticket_created")[0].payload["ticket_id"], handlers.acknowledge.__name__) == (
+        ticket.pk,
+        "acknowledge",
+    )
+    assert services.ticket_acknowledge(ticket_id=ticket.pk + 1000) is False  # gone: nothing to send
+    assert len(outbox_mail.outbox) == 1
