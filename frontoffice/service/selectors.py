@@ -4,8 +4,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import (
     Avg,
     Count,
@@ -17,6 +16,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from core.accounts.models import User
+from core.cache import SharedVersionMemo
 from core.parties.models import Organization, Person
 from core.parties.selectors import portal_viewer
 from frontoffice.service.models import (
@@ -569,35 +569,23 @@ def portal_categories() -> QuerySet[Category]:
     return Category.objects.filter(is_active=True, queue__is_active=True).order_by("name")
 
 
-PORTAL_CATEGORIES_KEY = "service:portal-categories-with-queues"
+def _portal_categories_with_queues() -> list[Category]:
+    return list(portal_categories().select_related("queue"))
+
+
+# Every new-ticket form shows the categories (and a submitted ticket goes to its category's queue); they change
+# rarely. Saving or deleting a category or a queue forgets them (ServiceConfig.ready connects the signals).
+_portal_categories = SharedVersionMemo("service:portal-categories", _portal_categories_with_queues)
 
 
 def portal_categories_cached() -> list[Category]:
-    """portal_categories() from the cache: every new-ticket form shows them, and they change rarely.
+    """portal_categories(), with their queues, as held in this process while no category or queue changed.
 
-    Saving or deleting a category or a queue forgets the copy, at once and again when the transaction commits
-    (so a request that read the old rows in between cannot keep them); the time limit is a safety net for
-    changes made behind Django's back.
-    """
-    categories = cache.get(PORTAL_CATEGORIES_KEY)
-    if categories is None:  # with their queues: a submitted ticket goes to its category's
-        categories = list(portal_categories().select_related("queue"))
-        cache.set(PORTAL_CATEGORIES_KEY, categories, timeout=300)
-    return categories
+    The categories are shared by every request: read them, do not change them."""
+    return _portal_categories.get()
 
 
-def forget_portal_categories(**kwargs) -> None:
-    _forget(PORTAL_CATEGORIES_KEY)
-
-
-def _forget(key: str) -> None:
-    """Drop a cached copy now and again when the transaction commits, so a request that read the old rows in
-    between cannot keep them."""
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
-
-
-SLA_POLICIES_KEY = "service:sla-policies"
+forget_portal_categories = _portal_categories.forget
 
 
 class SlaPolicies(NamedTuple):
@@ -605,28 +593,25 @@ class SlaPolicies(NamedTuple):
     own: frozenset[int]  # the organizations with an active policy of their own, for any priority
 
 
-def sla_policies_cached() -> SlaPolicies:
-    """The general SLA policies and who has terms of their own, from the cache: every new ticket asks.
+def _sla_policies() -> SlaPolicies:
+    general: dict[int, SlaPolicy] = {}
+    own: set[int] = set()
+    for policy in SlaPolicy.objects.filter(is_active=True):
+        if policy.organization_id is None:
+            general[policy.priority] = policy
+        else:
+            own.add(policy.organization_id)
+    return SlaPolicies(general, frozenset(own))
 
-    Saving or deleting a policy forgets the copy (forget_sla_policies, as for the portal's categories).
-    """
-    policies = cache.get(SLA_POLICIES_KEY)
-    if policies is None:
-        general: dict[int, SlaPolicy] = {}
-        own: set[int] = set()
-        for policy in SlaPolicy.objects.filter(is_active=True):
-            if policy.organization_id is None:
-                general[policy.priority] = policy
-            else:
-                own.add(policy.organization_id)
-        policies = SlaPolicies(general, frozenset(own))
-        cache.set(SLA_POLICIES_KEY, policies, timeout=300)
-    return policies
+
+# Every new ticket asks for its policy; saving or deleting a policy forgets them (as for the categories).
+_sla_policies_memo = SharedVersionMemo("service:sla-policies", _sla_policies)
 
 
 def sla_policy_for(*, organization_id: int | None, priority: int) -> SlaPolicy | None:
-    """The customer's own active policy for the priority if they have one, else the general one."""
-    policies = sla_policies_cached()
+    """The customer's own active policy for the priority if they have one, else the general one (shared by the
+    process's requests while no policy changed: read it, do not change it)."""
+    policies = _sla_policies_memo.get()
     if organization_id is not None and organization_id in policies.own:
         own = SlaPolicy.objects.filter(organization_id=organization_id, priority=priority, is_active=True).first()
         if own is not None:
@@ -634,8 +619,7 @@ def sla_policy_for(*, organization_id: int | None, priority: int) -> SlaPolicy |
     return policies.general.get(priority)
 
 
-def forget_sla_policies(**kwargs) -> None:
-    _forget(SLA_POLICIES_KEY)
+forget_sla_policies = _sla_policies_memo.forget
 
 
 def attachment_for_customer(*, user, pk: int) -> Attachment:
