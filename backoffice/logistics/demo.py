@@ -11,7 +11,6 @@ order in INSTALLED_APPS). Idempotent: everything is looked up before it is made.
 from decimal import Decimal
 
 from django.db.models import Count, F, Sum
-from django.utils import timezone
 
 from backoffice.logistics import services
 from backoffice.logistics.models import (
@@ -27,7 +26,7 @@ from core.catalog.services import product_create
 from core.parties.models import Organization
 from integration.bus import registry
 from integration.bus import services as bus
-from integration.bus.models import Delivery, OutboxEvent
+from integration.bus.models import Delivery
 
 LOGISTICS_SUBSCRIBERS = "backoffice.logistics.handlers."
 RECEIPT_REFERENCE = "DEMO-RECEIPT"
@@ -86,33 +85,14 @@ def _second_warehouse() -> Warehouse:
 
 def _catch_up_subscriptions() -> int:
     """Order events relayed before logistics subscribed (a database seeded before this app existed) get the
-    deliveries the relay would have made for it, in their order."""
+    deliveries the relay would have made for it, in their order (run below, not by a worker)."""
     bus.relay_pending()
-    made = 0
-    for name in ("sales.order_confirmed", "sales.order_cancelled"):
-        for subscriber in registry.subscribers_for(name):
-            if not subscriber.name.startswith(LOGISTICS_SUBSCRIBERS):
-                continue
-            missing = (
-                OutboxEvent.objects.filter(name=name, status=OutboxEvent.Status.RELAYED)
-                .exclude(deliveries__subscriber=subscriber.name)
-                .order_by("pk")
-            )
-            now = timezone.now()
-            rows = [
-                Delivery(
-                    event=event,
-                    subscriber=subscriber.name,
-                    aggregate_type=event.aggregate_type,
-                    aggregate_id=event.aggregate_id,
-                    sequence=event.sequence,
-                    next_attempt_at=now,
-                    enqueued_at=now,
-                )
-                for event in missing
-            ]
-            made += len(Delivery.objects.bulk_create(rows, ignore_conflicts=True))
-    return made
+    return sum(
+        bus.replay_for_subscriber(subscriber=subscriber.name, enqueue=False)
+        for name in ("sales.order_confirmed", "sales.order_cancelled")
+        for subscriber in registry.subscribers_for(name)
+        if subscriber.name.startswith(LOGISTICS_SUBSCRIBERS)
+    )
 
 
 def _plan_deliveries() -> int:

@@ -164,6 +164,55 @@ def relay_pending(*, batch_size: int = 500, deliver_now: bool = False) -> int:
     return relayed
 
 
+def replay_for_subscriber(*, subscriber: str, since: datetime | None = None, enqueue: bool = True) -> int:
+    """Give a subscriber the deliveries the relay would have made for it had it existed then: for every relayed
+    event of its name (occurred at or after `since`) that it has none of, oldest first. Returns how many.
+
+    For a subscriber added to a running system (an app installed later, a database seeded before it existed).
+    Its handler must, like every handler, be idempotent; the deliveries keep the aggregates' order as any do.
+    With `enqueue` (the default) the first of each aggregate go to the broker after commit; without, the caller
+    runs them (`deliver`).
+    """
+    from core.exceptions import ServiceError
+
+    found = registry.get(subscriber)
+    if found is None:
+        raise ServiceError({"subscriber": f"No subscriber is called {subscriber!r}."})
+    with transaction.atomic(), connection.cursor() as cursor:
+        now = timezone.now()
+        cursor.execute(  # one statement; a replay running at the same time makes none of the same rows twice
+            f"""
+            INSERT INTO {Delivery._meta.db_table}
+                (event_id, subscriber, aggregate_type, aggregate_id, sequence, status, attempts, next_attempt_at,
+                 enqueued_at, last_error, traceback, created_at)
+            SELECT e.id, %(subscriber)s, e.aggregate_type, e.aggregate_id, e.sequence, %(pending)s, 0, %(now)s,
+                   %(enqueued)s, '', '', %(now)s
+            FROM {OutboxEvent._meta.db_table} e
+            WHERE e.name = %(name)s AND e.status = %(relayed)s
+              AND (%(since)s::timestamptz IS NULL OR e.occurred_at >= %(since)s)
+              AND NOT EXISTS (
+                  SELECT 1 FROM {Delivery._meta.db_table} d WHERE d.event_id = e.id AND d.subscriber = %(subscriber)s
+              )
+            ORDER BY e.id
+            ON CONFLICT (event_id, subscriber) DO NOTHING
+            RETURNING event_id
+            """,
+            {
+                "subscriber": found.name,
+                "name": found.event_name,
+                "pending": Delivery.Status.PENDING,
+                "relayed": OutboxEvent.Status.RELAYED,
+                "now": now,
+                "enqueued": now if enqueue else None,
+                "since": since,
+            },
+        )
+        made = [row[0] for row in cursor.fetchall()]
+        if enqueue and made:
+            transaction.on_commit(lambda: _send_new_heads(made, set()), robust=True)
+    return len(made)
+
+
 def _heads(queryset: QuerySet[Delivery]) -> QuerySet[Delivery]:
     """The open deliveries with no unfinished earlier event of their aggregate for their subscriber."""
     earlier = _earlier_open(

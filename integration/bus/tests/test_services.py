@@ -255,3 +255,38 @@ def test_same_delivery_run_by_two_workers_at_once_has_one_effect():
     assert Effect.objects.filter(subscriber="first").count() == 1
     assert "done" in results
     assert set(results) <= {"done", "busy", "already-done"}
+
+
+def test_a_subscriber_added_later_is_given_the_deliveries_it_missed_once(sent_to_broker):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+
+    from core.exceptions import ServiceError
+
+    old, newer = _publish(1, aggregate=("probe", "A")), _publish(2, aggregate=("probe", "A"))
+    services.relay_pending()
+    OutboxEvent.objects.filter(pk=old.pk).update(occurred_at=timezone.now() - timedelta(days=10))
+    # "second" did not exist when they were relayed: its deliveries were never made.
+    Delivery.objects.filter(subscriber="tests.bus_probe.handlers.second").delete()
+    sent_to_broker.clear()
+
+    since = timezone.now() - timedelta(days=1)
+    assert services.replay_for_subscriber(subscriber="tests.bus_probe.handlers.second", since=since) == 1
+    assert services.replay_for_subscriber(subscriber="tests.bus_probe.handlers.second") == 1  # the older one
+    assert services.replay_for_subscriber(subscriber="tests.bus_probe.handlers.second") == 0  # nothing twice
+    replayed = Delivery.objects.filter(subscriber="tests.bus_probe.handlers.second").order_by("sequence")
+    assert [(row.event_id, row.status, row.sequence) for row in replayed] == [
+        (old.pk, Delivery.Status.PENDING, old.sequence),
+        (newer.pk, Delivery.Status.PENDING, newer.sequence),
+    ]
+    assert Delivery.objects.filter(subscriber="tests.bus_probe.handlers.first").count() == 2  # untouched
+    # In the aggregate's order: the older event runs first, the newer waits for it.
+    assert services.deliver(replayed[1].pk) != "done"
+    assert services.deliver(replayed[0].pk) == "done" and services.deliver(replayed[1].pk) == "done"
+    assert list(Effect.objects.filter(subscriber="second").values_list("number", flat=True).order_by("pk")) == [1, 2]
+
+    with pytest.raises(ServiceError):
+        services.replay_for_subscriber(subscriber="tests.bus_probe.handlers.nobody")
+    with pytest.raises(Exception, match="not an ISO date"):
+        call_command("bus_replay", "tests.bus_probe.handlers.second", "--since", "yesterday")
