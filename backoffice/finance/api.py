@@ -392,7 +392,7 @@ class TrialBalanceView(APIView):
 # --- invoices ----------------------------------------------------------------------
 
 
-class InvoicePermissions(EntryPermissions):
+class InvoicePermissions(ActionPermissions):
     """Reading takes the right to see invoices; issuing and crediting take finance.issue_invoice."""
 
     action_permissions = {

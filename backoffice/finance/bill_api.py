@@ -17,15 +17,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backoffice.finance import bill_selectors, bill_services
-from backoffice.finance.api import IDEMPOTENCY, EntryPermissions
+from backoffice.finance.api import IDEMPOTENCY
 from backoffice.finance.models import PaymentRun, PaymentRunItem, SupplierBill, SupplierBillLine
 from core.api.idempotency import idempotent
+from core.api.permissions import ActionPermissions
 from core.catalog.models import Currency
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
 
-class BillPermissions(EntryPermissions):
+class BillPermissions(ActionPermissions):
     """Reading takes the view right; approving takes finance.approve_supplierbill, cancelling the change right."""
 
     action_permissions = {
@@ -34,7 +35,7 @@ class BillPermissions(EntryPermissions):
     }
 
 
-class PaymentRunPermissions(EntryPermissions):
+class PaymentRunPermissions(ActionPermissions):
     """Reading takes the view right, drafting the add right; confirming takes finance.pay_supplierbill."""
 
     action_permissions = {"confirm": ["finance.pay_supplierbill"]}

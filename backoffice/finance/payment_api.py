@@ -15,14 +15,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backoffice.finance import selectors, services
-from backoffice.finance.api import IDEMPOTENCY, MONEY, EntryPermissions
+from backoffice.finance.api import IDEMPOTENCY, MONEY
 from backoffice.finance.models import BankStatement, BankStatementLine, Invoice, Payment, PaymentAllocation
 from core.api.idempotency import idempotent
+from core.api.permissions import ActionPermissions
 from core.catalog.models import Currency
 from core.parties.models import Organization
 
 
-class PaymentPermissions(EntryPermissions):
+class PaymentPermissions(ActionPermissions):
     """Reading takes the right to see payments; registering, allocating, importing and matching take
     finance.register_payment."""
 
