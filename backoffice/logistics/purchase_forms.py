@@ -270,6 +270,8 @@ class ReorderRuleForm(forms.ModelForm):
         self.fields["warehouse"].queryset = _warehouses()
 
     def clean(self) -> dict[str, Any]:
+        # The service checks the same (for the API and admin); here the fields are marked before the model form
+        # would report the table's check constraint as one error about the whole form.
         data = super().clean()
         minimum, maximum = data.get("minimum"), data.get("maximum")
         if minimum is not None and minimum < 0:

@@ -402,8 +402,16 @@ REORDER_FIELDS = ("product", "warehouse", "minimum", "maximum", "supplier", "uni
 def reorder_rule_save(*, actor: User | None, rule: ReorderRule | None, values: dict) -> ReorderRule:
     """Create or change a reorder rule (one per product and warehouse), with an audit row of what changed."""
     values = {name: values[name] for name in REORDER_FIELDS if name in values}
-    if Decimal(values.get("minimum", 0)) < 0 or Decimal(values.get("maximum", 0)) <= Decimal(values.get("minimum", 0)):
-        raise ServiceError({"maximum": _("The maximum must be more than the minimum (and the minimum not negative).")})
+    minimum, maximum = Decimal(values.get("minimum", 0)), Decimal(values.get("maximum", 0))
+    errors = {}
+    if minimum < 0:
+        errors["minimum"] = _("The minimum is not negative.")
+    if maximum <= minimum:
+        errors["maximum"] = _("The maximum must be more than the minimum.")
+    if values.get("unit_price") is not None and Decimal(values["unit_price"]) < 0:
+        errors["unit_price"] = _("The price is not negative.")
+    if errors:
+        raise ServiceError(errors)
     duplicate = ReorderRule.objects.filter(product=values.get("product"), warehouse=values.get("warehouse"))
     if rule is not None:
         duplicate = duplicate.exclude(pk=rule.pk)

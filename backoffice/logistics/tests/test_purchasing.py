@@ -229,4 +229,14 @@ def test_a_reorder_rule_is_saved_with_an_audit_row_and_one_per_product_and_wareh
     assert "product" in error.value.message_dict
     with pytest.raises(ServiceError) as error:
         purchase_services.reorder_rule_save(actor=None, rule=rule, values={**values, "maximum": Decimal(5)})
-    assert "maximum" in error.value.message_dict
+    assert error.value.message_dict == {"maximum": ["The maximum must be more than the minimum."]}
+    with pytest.raises(ServiceError) as error:  # each field with its own message, as the form shows them
+        purchase_services.reorder_rule_save(
+            actor=None, rule=rule, values={**values, "minimum": Decimal(-1), "unit_price": Decimal("-0.01")}
+        )
+    assert error.value.message_dict == {
+        "minimum": ["The minimum is not negative."],
+        "unit_price": ["The price is not negative."],
+    }
+    rule.refresh_from_db()
+    assert (rule.minimum, rule.unit_price) == (Decimal(5), Decimal("9.50"))
