@@ -375,6 +375,8 @@ CELERY_BEAT_SCHEDULE = {
     "crm-activity-reminders": {"task": "frontoffice.crm.tasks.send_activity_reminders", "schedule": 60.0},
     "service-sla-breaches": {"task": "frontoffice.service.tasks.check_sla_breaches", "schedule": 60.0},
     "idempotency-purge": {"task": "core.tasks.purge_idempotency_keys", "schedule": 24 * 3600.0},
+    # Planner statistics for small tables that autovacuum's thresholds never reach (core/database.py).
+    "analyze-small-tables": {"task": "core.tasks.analyze_stale_small_tables", "schedule": 3600.0},
     "logistics-reorder": {"task": "backoffice.logistics.tasks.check_reorder_rules", "schedule": 3600.0},
     # Reminder letters and credit-hold reviews; a run is idempotent, so hourly only catches up after downtime.
     "finance-dunning": {"task": "backoffice.finance.tasks.run_dunning", "schedule": 3600.0},

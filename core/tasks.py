@@ -57,3 +57,11 @@ def purge_idempotency_keys(days: int = 30) -> int:
 
     deleted, _ = IdempotentRequest.objects.filter(created_at__lt=timezone.now() - timedelta(days=days)).delete()
     return deleted
+
+
+@shared_task
+def analyze_stale_small_tables() -> list[str]:
+    """Statistics for the small tables autovacuum never analyzes (core.database)."""
+    from core.database import analyze_stale_small_tables as analyze
+
+    return analyze()
