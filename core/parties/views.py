@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from core.accounts.decorators import staff_permission_required
+from core.accounts.decorators import staff_permission_required, staff_required
 from core.audit.selectors import audit_entries_for
 from core.forms import apply_service_error, save_form_with_service
 from core.lists import cleaned_filters, list_page
@@ -148,8 +148,12 @@ def _address_owner(request: HttpRequest, kind: str, pk: int):
     return owner
 
 
-@staff_permission_required("parties.add_address")
+@staff_required
 def address_edit(request: HttpRequest, owner_kind: str, owner_pk: int, pk: int | None = None) -> HttpResponse:
+    # A new address takes the right to add addresses, a change the right to change them (as the owner's page
+    # shows the links); both the right to change the owner or addresses in general.
+    if not request.user.has_perm("parties.change_address" if pk else "parties.add_address"):
+        raise PermissionDenied
     owner = _address_owner(request, owner_kind, owner_pk)
     address = get_object_or_404(Address, pk=pk, **{owner_kind: owner}) if pk else None
     form = AddressForm(request.POST or None, instance=address, initial={"country": "SE"})

@@ -211,6 +211,25 @@ def test_address_add_and_remove(client, make_staff):
     assert not organization.addresses.exists()
 
 
+def test_address_links_and_pages_follow_the_address_rights(client, make_staff):
+    """Legal may change an organization but not its addresses: no address link shows, and the pages refuse."""
+    from core.parties.tests.factories import AddressFactory
+
+    organization = OrganizationFactory()
+    address = AddressFactory(organization=organization)
+    create = reverse("parties:organization-address-create", args=[organization.pk])
+    edit = reverse("parties:organization-address-edit", args=[organization.pk, address.pk])
+    client.force_login(make_staff("Legal"))
+    html = client.get(organization.get_absolute_url()).content.decode()
+    assert address.line1 in html and create not in html and edit not in html
+    assert client.get(create).status_code == 403 and client.get(edit).status_code == 403
+
+    client.force_login(make_staff("Sales"))  # keeps customers: adds and changes addresses
+    html = client.get(organization.get_absolute_url()).content.decode()
+    assert create in html and edit in html
+    assert client.get(create).status_code == 200 and client.get(edit).status_code == 200
+
+
 def test_duplicates_page(client, make_staff):
     OrganizationFactory(name="Twin AB", org_number="1")
     OrganizationFactory(name="Twin", org_number="2")
