@@ -1,5 +1,6 @@
 """The demo company, seen by every department and by a customer: every page a person can reach by following
-links answers without an error, and no page shows a link its reader may not follow.
+links answers without an error, no page shows a link its reader may not follow, and every GET of the API
+(lists, and the first record of each) answers with data, a refusal or a field error, never a server error.
 
 The demo is seeded once (`seed_demo`, as `make demo` does), then each demo login crawls breadth-first from its
 start page, following the links in each page's HTML (GET only, same site). Pages of one shape (the same path
@@ -13,8 +14,10 @@ from io import StringIO
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+import yaml
 from django.core.management import call_command
 from django.test import Client
+from rest_framework.test import APIClient
 
 from core.accounts.models import User
 
@@ -60,8 +63,38 @@ def crawl(client: Client, start: str, prefixes: tuple[str, ...], limit: int) -> 
     return fetched, problems
 
 
+PARAMETER = re.compile(r"\{(\w+)\}")
+
+
+def crawl_api(client: APIClient, paths: list[str]) -> list[str]:
+    """GET every path of the schema; a path with a parameter takes it from the first row of its list."""
+    problems = []
+    for path in paths:
+        url = path
+        if PARAMETER.search(path):
+            listing = client.get(path.split("{")[0])
+            rows = listing.json().get("results") if listing.status_code == 200 else None
+            if not rows:
+                continue
+            name = PARAMETER.search(path).group(1)
+            value = rows[0].get(name, rows[0].get("id"))
+            url = PARAMETER.sub(str(value), path, count=1)
+            if PARAMETER.search(url) or value is None:
+                continue
+        response = client.get(url)
+        if response.status_code in (200, 403):
+            continue
+        if response.status_code == 400 and isinstance(response.json(), dict):  # a field it needs, by name
+            continue
+        problems.append(f"API {url}: {response.status_code} {response.content[:200]!r}")
+    return problems
+
+
 def test_every_demo_login_reaches_only_pages_that_work_for_them():
     call_command("seed_demo", stdout=StringIO())
+    schema = yaml.safe_load(Client().get("/api/schema/").content)
+    api_paths = [path for path, operations in schema["paths"].items() if "get" in operations]
+    assert len(api_paths) > 50
     problems, reached = [], {}
     staff = User.objects.filter(kind=User.Kind.STAFF, email__endswith="@kontor.example").order_by("email")
     assert staff.count() == 10
@@ -71,12 +104,18 @@ def test_every_demo_login_reaches_only_pages_that_work_for_them():
         prefixes = ("/app/", "/admin/") if user.is_superuser else ("/app/",)
         fetched, found = crawl(client, "/app/", prefixes, limit=400 if user.is_superuser else 300)
         reached[user.email] = fetched
+        api = APIClient()
+        api.force_authenticate(user)
+        found += crawl_api(api, api_paths)
         problems += [f"{user.email}: {problem}" for problem in found]
     for customer in User.objects.filter(kind=User.Kind.CUSTOMER).order_by("email"):
         client = Client()
         client.force_login(customer)
         fetched, found = crawl(client, "/portal/", ("/portal/",), limit=200)
         reached[customer.email] = fetched
+        api = APIClient()
+        api.force_authenticate(customer)
+        found += crawl_api(api, api_paths)
         problems += [f"{customer.email}: {problem}" for problem in found]
     assert not problems, "\n".join(problems)
     # Everyone got somewhere: the admin and Management through most of the app, each department its own part.
