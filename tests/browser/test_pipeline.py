@@ -29,7 +29,8 @@ def test_salesperson_drags_a_deal_and_moves_another_without_a_mouse(page, live_s
     if page.viewport_size["width"] >= 992:  # dragging is for a mouse; on a phone the menu below is the way
         page.locator(f"#opportunity-{first.pk}").drag_to(page.locator(f'.kanban-column[data-stage="{proposal.pk}"]'))
         wait_for(lambda: Opportunity.objects.get(pk=first.pk).stage_id == proposal.pk, timeout=10, message="the drop")
-        assert page.locator(f'.kanban-column[data-stage="{proposal.pk}"] #opportunity-{first.pk}').count() == 1
+        # The database changes before the answer reaches the page: wait for the board to show it.
+        expect(page.locator(f'.kanban-column[data-stage="{proposal.pk}"] #opportunity-{first.pk}')).to_have_count(1)
 
     # The keyboard: the card's "Move" opens the board's menu, focused on its first stage; Escape closes it.
     opener = page.locator(f"#opportunity-{second.pk}").get_by_role("button", name="Move Meny AB: new business")
