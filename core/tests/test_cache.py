@@ -61,3 +61,21 @@ def test_forgetting_inside_a_transaction_forgets_again_at_commit():
         memo.forget()
         assert memo.get() == [2]  # read while the change is not committed yet: the old rows
     assert memo.get() == [3]  # the commit gave the token a new value once more
+
+
+@pytest.mark.django_db(transaction=True)
+def test_what_a_changing_transaction_reads_is_not_kept_when_it_rolls_back():
+    from django.db import transaction
+
+    rows = ["Billing"]  # the table as the memo's build reads it
+    memo = SharedVersionMemo("test:memo", lambda: list(rows))
+    assert memo.get() == ["Billing"]
+    with pytest.raises(RuntimeError), transaction.atomic():
+        rows.append("Phantom")  # saved inside the transaction: only it sees the row
+        memo.forget()
+        assert memo.get() == ["Billing", "Phantom"]  # it reads its own change
+        raise RuntimeError("the save fails after all")
+    rows.remove("Phantom")  # rolled back
+    assert memo.get() == ["Billing"]  # not the rolled-back row, kept by this process for minutes
+    rows.append("Returns")
+    assert memo.get() == ["Billing"]  # kept again once no change is open (until the next forget)

@@ -607,11 +607,14 @@ urlpatterns = [
 ]
 
 
-def test_the_form_reads_the_person_with_the_colleagues_and_the_categories_from_the_cache(portal, person):
+def test_the_form_reads_the_person_with_the_colleagues_and_the_categories_from_the_cache(
+    portal, person, django_capture_on_commit_callbacks
+):
     colleague_of(person, first_name="Zorro", last_name="Öst")
     colleague_of(person, first_name="Anna", last_name="Ahl", is_active=False)  # not offered
     PersonFactory(organization=person.organization, first_name="Ingen", last_name="Inloggning")  # no login
-    CategoryFactory(name="Fakturor")
+    with django_capture_on_commit_callbacks(execute=True):  # committed: what a transaction reads after its own
+        CategoryFactory(name="Fakturor")  # change is kept by no one until it commits
     url = reverse("portal-ticket-create")
     portal.get(url)
     with CaptureQueriesContext(connection) as queries:

@@ -267,10 +267,13 @@ def test_ticket_mail_waits_for_the_commit_and_a_rollback_sends_nothing(django_ca
     assert not Ticket.objects.exists() and not events("service.ticket_created")
 
 
-def test_the_cached_sla_policies_follow_every_change_and_a_customers_own_terms_win(django_assert_num_queries):
+def test_the_cached_sla_policies_follow_every_change_and_a_customers_own_terms_win(
+    django_assert_num_queries, django_capture_on_commit_callbacks
+):
     from frontoffice.service import selectors
 
-    general = SlaPolicyFactory(priority=Priority.NORMAL, first_response_minutes=120)
+    with django_capture_on_commit_callbacks(execute=True):  # committed, so the process may keep what it reads
+        general = SlaPolicyFactory(priority=Priority.NORMAL, first_response_minutes=120)
     customer, other = OrganizationFactory(), OrganizationFactory()
     assert make_ticket(requester=PersonFactory(organization=customer)).sla_policy == general
     with django_assert_num_queries(0):  # every new ticket asks: the answer comes from the cache
