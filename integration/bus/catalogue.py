@@ -10,6 +10,7 @@ subscriber three days later.
 import dataclasses
 import datetime
 import decimal
+import functools
 import types
 import typing
 import uuid
@@ -127,8 +128,7 @@ def validate(spec: EventSpec, payload: dict[str, Any]) -> dict[str, Any]:
     """Check a JSON-safe payload against the schema; return it, or raise CatalogueError naming the field."""
     if not isinstance(payload, dict):
         raise CatalogueError(f"{spec.name}: the payload must be an object.")
-    hints = typing.get_type_hints(spec.schema)
-    declared = {item.name: item for item in dataclasses.fields(spec.schema)}
+    hints, declared = _schema_fields(spec.schema)
     unknown = set(payload) - set(declared)
     if unknown:
         raise CatalogueError(f"{spec.name}: unknown fields {sorted(unknown)}.")
@@ -141,6 +141,12 @@ def validate(spec: EventSpec, payload: dict[str, Any]) -> dict[str, Any]:
         if problem:
             raise CatalogueError(f"{spec.name}: field {name!r} {problem}.")
     return payload
+
+
+@functools.cache
+def _schema_fields(schema: type) -> tuple[dict[str, Any], dict[str, dataclasses.Field]]:
+    """A schema's type hints and fields, worked out once (get_type_hints re-evaluates them on every call)."""
+    return typing.get_type_hints(schema), {item.name: item for item in dataclasses.fields(schema)}
 
 
 def _is_required(item: dataclasses.Field) -> bool:

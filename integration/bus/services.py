@@ -1,9 +1,11 @@
 """Publishing, relaying and delivering events: every write of the bus."""
 
+import json
 import logging
 import random
 import time
 import traceback as traceback_module
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -49,19 +51,53 @@ def _aggregate_key(aggregate: models.Model | tuple[str, object]) -> tuple[str, s
     return aggregate._meta.label_lower, str(aggregate.pk)
 
 
-def _next_sequence(aggregate_type: str, aggregate_id: str) -> int:
-    """Hand out the aggregate's next sequence number; the row lock orders concurrent publishers."""
+def _insert_event(spec: catalogue.EventSpec, payload: dict[str, Any], aggregate_type: str, aggregate_id: str):
+    """Hand out the aggregate's next sequence number and insert the event with it, in one statement.
+
+    The sequence row's upsert locks it until the caller's transaction ends, which orders concurrent publishers of
+    one aggregate. One statement instead of an upsert and an ORM insert: every write that publishes saves a round
+    trip and the ORM's work (the portal's ticket submission measured it).
+    """
+    event = OutboxEvent(
+        uuid=uuid.uuid4(),
+        name=spec.name,
+        version=spec.version,
+        payload=payload,
+        aggregate_type=aggregate_type,
+        aggregate_id=aggregate_id,
+        occurred_at=timezone.now(),
+        status=OutboxEvent.Status.PENDING,
+    )
+    sequences, events = AggregateSequence._meta.db_table, OutboxEvent._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO {AggregateSequence._meta.db_table} (aggregate_type, aggregate_id, last)
-            VALUES (%s, %s, 1)
-            ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET last = {AggregateSequence._meta.db_table}.last + 1
-            RETURNING last
+            WITH next AS (
+                INSERT INTO {sequences} (aggregate_type, aggregate_id, last) VALUES (%(type)s, %(id)s, 1)
+                ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET last = {sequences}.last + 1
+                RETURNING last
+            )
+            INSERT INTO {events}
+                (uuid, name, version, payload, aggregate_type, aggregate_id, sequence, occurred_at, status)
+            SELECT %(uuid)s, %(name)s, %(version)s, %(payload)s::jsonb, %(type)s, %(id)s, next.last, %(at)s, %(status)s
+            FROM next
+            RETURNING id, sequence
             """,
-            [aggregate_type, aggregate_id],
+            {
+                "type": aggregate_type,
+                "id": aggregate_id,
+                "uuid": event.uuid,
+                "name": event.name,
+                "version": event.version,
+                "payload": json.dumps(payload),
+                "at": event.occurred_at,
+                "status": event.status,
+            },
         )
-        return cursor.fetchone()[0]
+        event.pk, event.sequence = cursor.fetchone()
+    event._state.adding = False
+    event._state.db = connection.alias
+    return event
 
 
 def publish(name: str, payload: dict[str, Any], *, aggregate: models.Model | tuple[str, object]) -> OutboxEvent:
@@ -74,18 +110,9 @@ def publish(name: str, payload: dict[str, Any], *, aggregate: models.Model | tup
     spec = catalogue.get(name)
     payload = catalogue.validate(spec, catalogue.to_json_safe(payload))
     aggregate_type, aggregate_id = _aggregate_key(aggregate)
-    # No savepoint inside the caller's transaction (two round trips on every publish): if this fails, the
-    # caller's transaction is marked for rollback by Django, so no sequence number is handed out without its event.
-    with transaction.atomic(savepoint=False):
-        event = OutboxEvent.objects.create(
-            name=name,
-            version=spec.version,
-            payload=payload,
-            aggregate_type=aggregate_type,
-            aggregate_id=aggregate_id,
-            sequence=_next_sequence(aggregate_type, aggregate_id),
-            occurred_at=timezone.now(),
-        )
+    # One statement, and no savepoint inside the caller's transaction: if it fails, the caller's transaction
+    # fails with it, so no sequence number is handed out without its event.
+    event = _insert_event(spec, payload, aggregate_type, aggregate_id)
     transaction.on_commit(_request_relay, robust=True)
     return event
 

@@ -117,8 +117,8 @@ def test_issuing_takes_a_fixed_number_of_queries_and_leaves_the_pdf_and_mail_to_
     # in the test's): the key stored; in the service's savepoint the invoice locked, its lines, the settings, the
     # fiscal year, the billing address, the accounts; the sales journal locked, then its number,
     # the invoice's and the chain's last hash in one statement; the entry, its lines, its posting; the invoice,
-    # both audit rows in one insert, the event (savepoint, sequence, row, release); the answer kept.
-    with django_capture_on_commit_callbacks(execute=False) as callbacks, django_assert_num_queries(22):
+    # both audit rows in one insert, the event with its sequence number in one statement; the answer kept.
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, django_assert_num_queries(21):
         response = finance.post(f"{INVOICES}{invoice.pk}/issue/", {}, format="json", HTTP_IDEMPOTENCY_KEY="issue-3")
     assert response.status_code == 200, response.content
     assert mail.outbox == [] and len(callbacks) == 2  # the mail task and the bus's relay, queued after the commit
