@@ -1,10 +1,12 @@
 import datetime
 import decimal
+import json
 import uuid
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import connection, models
+from django.utils import timezone
 
 from core.audit.models import AuditEntry
 
@@ -41,8 +43,12 @@ def audit_record(
     changes: dict[str, Any] | None = None,
     message: str = "",
 ) -> AuditEntry:
-    """Write one audit row for a change a service just made (call inside its transaction)."""
-    return AuditEntry.objects.create(
+    """Write one audit row for a change a service just made (call inside its transaction).
+
+    A plain INSERT rather than the ORM's create: every write in Kontor makes one, and the ORM's work was a
+    measurable part of the cheapest ones (a portal ticket).
+    """
+    entry = AuditEntry(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,
         content_type=ContentType.objects.get_for_model(instance, for_concrete_model=True),
@@ -50,4 +56,28 @@ def audit_record(
         object_repr=str(instance)[:200],
         changes=changes or {},
         message=message[:300],
+        created_at=timezone.now(),
     )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {AuditEntry._meta.db_table}
+                (actor_id, action, content_type_id, object_id, object_repr, changes, message, created_at)
+            VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, %s)
+            RETURNING id
+            """,
+            [
+                entry.actor_id,
+                entry.action,
+                entry.content_type_id,
+                entry.object_id,
+                entry.object_repr,
+                json.dumps(entry.changes),
+                entry.message,
+                entry.created_at,
+            ],
+        )
+        entry.pk = cursor.fetchone()[0]
+    entry._state.adding = False
+    entry._state.db = connection.alias
+    return entry
