@@ -3,9 +3,9 @@ links answers without an error, no page shows a link its reader may not follow, 
 (lists, and the first record of each) answers with data, a refusal or a field error, never a server error.
 
 The demo is seeded once (`seed_demo`, as `make demo` does), then each demo login crawls breadth-first from its
-start page, following the links in each page's HTML (GET only, same site). Pages of one shape (the same path
-with its numbers taken out, the same query keys) are fetched at most a few times, so the crawl covers every
-kind of page without walking every record.
+start page, following the links in each page's HTML and what htmx loads (GET only, same site). Pages of one
+shape (the same path with its numbers taken out, the same query keys) are fetched at most a few times, so the
+crawl covers every kind of page without walking every record.
 """
 
 import re
@@ -23,7 +23,7 @@ from core.accounts.models import User
 
 pytestmark = pytest.mark.django_db
 
-LINK = re.compile(r'href="([^"#]+)"')
+LINK = re.compile(r'(?:href|hx-get)="([^"#]+)"')  # links, and what htmx loads into a page
 NUMBER = re.compile(r"\d+")
 SKIPPED = ("/accounts/logout", "/static/", "/media/")
 PER_SHAPE = 3
