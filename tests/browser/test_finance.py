@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from backoffice.finance import selectors
@@ -17,7 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.mark.parametrize("viewport", ["desktop"], indirect=True)
 def test_finance_books_posts_and_finds_an_entry_in_the_trial_balance(page, live_server, make_staff, password):
-    today = date.today()
+    today = timezone.localdate()
     FiscalYear.objects.get_or_create(
         name=str(today.year), defaults={"start": date(today.year, 1, 1), "end": date(today.year, 12, 31)}
     )

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from backoffice.finance import selectors
@@ -27,7 +28,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.mark.parametrize("viewport", ["desktop"], indirect=True)
 def test_a_bill_is_entered_approved_by_someone_else_and_paid_in_a_run(page, live_server, make_staff, password):
-    today = date.today()
+    today = timezone.localdate()
     FiscalYear.objects.get_or_create(
         name=str(today.year), defaults={"start": date(today.year, 1, 1), "end": date(today.year, 12, 31)}
     )
@@ -104,7 +105,7 @@ def test_a_bill_is_entered_approved_by_someone_else_and_paid_in_a_run(page, live
 
 @pytest.mark.parametrize("viewport", ["phone"], indirect=True)
 def test_the_bill_pages_fit_a_phone(page, live_server, make_staff, password):
-    today = date.today()
+    today = timezone.localdate()
     FiscalYear.objects.get_or_create(
         name=str(today.year), defaults={"start": date(today.year, 1, 1), "end": date(today.year, 12, 31)}
     )

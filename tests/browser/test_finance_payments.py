@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from backoffice.finance import selectors, services
@@ -32,7 +33,7 @@ def issued(organization) -> Invoice:
 
 @pytest.mark.parametrize("viewport", ["desktop"], indirect=True)
 def test_finance_registers_a_payment_and_works_a_bank_file(page, live_server, make_staff, password, tmp_path: Path):
-    today = date.today()
+    today = timezone.localdate()
     FiscalYear.objects.get_or_create(
         name=str(today.year), defaults={"start": date(today.year, 1, 1), "end": date(today.year, 12, 31)}
     )

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connections
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
@@ -497,7 +498,7 @@ def test_paying_a_bill_clears_exactly_the_payable_approval_booked(supplier, appr
 def test_the_demo_seeds_bills_a_run_and_an_exception_once(admin_user):
     from backoffice.finance import demo
 
-    today = date.today()
+    today = timezone.localdate()
     for year in (today.year - 1, today.year):
         FiscalYear.objects.get_or_create(
             name=str(year), defaults={"start": date(year, 1, 1), "end": date(year, 12, 31)}

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from backoffice.finance.models import FiscalYear, Invoice, JournalEntry
 from backoffice.finance.tests.test_invoice_pages import make_invoice
@@ -18,7 +19,7 @@ INVOICES = "/api/v1/finance/invoices/"
 
 @pytest.fixture(autouse=True)
 def _year(db):
-    year = date.today().year
+    year = timezone.localdate().year
     for y in (year - 1, year, year + 1):
         FiscalYear.objects.get_or_create(name=str(y), defaults={"start": date(y, 1, 1), "end": date(y, 12, 31)})
 

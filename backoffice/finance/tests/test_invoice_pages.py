@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from backoffice.finance import services
 from backoffice.finance.models import FiscalYear, Invoice
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _year(db):
-    year = date.today().year
+    year = timezone.localdate().year
     for y in (year - 1, year, year + 1):
         FiscalYear.objects.get_or_create(name=str(y), defaults={"start": date(y, 1, 1), "end": date(y, 12, 31)})
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from backoffice.finance import services
 from backoffice.finance.models import BankStatement, FiscalYear, Invoice, Payment
@@ -14,7 +15,7 @@ from integration.bus import services as bus
 
 pytestmark = pytest.mark.django_db
 PAYMENTS = "/api/v1/finance/payments/"
-TODAY = date.today()
+TODAY = timezone.localdate()
 
 
 @pytest.fixture(autouse=True)

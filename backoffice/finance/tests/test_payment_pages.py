@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from backoffice.finance import services
 from backoffice.finance.models import BankStatement, BankStatementLine, FiscalYear, Invoice, Payment
@@ -23,7 +24,7 @@ EXCEPTIONS = reverse("finance:bank-exceptions")
 
 @pytest.fixture(autouse=True)
 def _setup(db, monkeypatch):
-    year = date.today().year
+    year = timezone.localdate().year
     for y in (year - 1, year, year + 1):
         FiscalYear.objects.get_or_create(name=str(y), defaults={"start": date(y, 1, 1), "end": date(y, 12, 31)})
     monkeypatch.setattr(bus, "_request_relay", lambda: None)
@@ -78,7 +79,7 @@ def test_a_payment_is_registered_from_its_invoice(client_for, finance):
         {
             "invoice": invoice.pk,
             "organization": invoice.organization_id,
-            "date": date.today().isoformat(),
+            "date": timezone.localdate().isoformat(),
             "amount": "1250.00",
             "currency": "SEK",
             "reference": invoice.ocr,
@@ -118,7 +119,7 @@ def test_money_left_over_is_put_on_the_next_invoice_from_the_payment_page(client
     payment = services.payment_register(
         actor=None,
         organization=customer,
-        date=date.today(),
+        date=timezone.localdate(),
         amount=Decimal("2000.00"),
         currency="SEK",
         allocations=[services.Allocation(invoice=first, amount=Decimal("1250.00"))],
@@ -139,9 +140,9 @@ def test_a_bank_file_is_uploaded_matched_and_its_exceptions_worked(
     paid, other = issued(customer), issued(customer)
     content = (
         "Datum;Belopp;Referens;Namn\n"
-        f"{date.today()};1250,00;{paid.ocr};Kund AB\n"
-        f"{date.today()};1250,00;okänt;Kund AB\n"
-        f"{date.today()};-100,00;Avgift;Banken\n"
+        f"{timezone.localdate()};1250,00;{paid.ocr};Kund AB\n"
+        f"{timezone.localdate()};1250,00;okänt;Kund AB\n"
+        f"{timezone.localdate()};-100,00;Avgift;Banken\n"
     ).encode()
     client = client_for(finance)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -197,13 +198,13 @@ def test_the_lists_take_the_same_queries_for_more_rows(client_for, finance):
             services.payment_register(
                 actor=None,
                 organization=invoice.organization,
-                date=date.today(),
+                date=timezone.localdate(),
                 amount=Decimal("1250.00"),
                 currency="SEK",
                 allocations=[services.Allocation(invoice=invoice, amount=Decimal("1250.00"))],
             )
             issued(invoice.organization)
-        rows = "".join(f"{date.today()};{1250 + k},00;x{k};n\n" for k in range(n))
+        rows = "".join(f"{timezone.localdate()};{1250 + k},00;x{k};n\n" for k in range(n))
         services.bank_statement_import(
             actor=None, file_name=f"f{n}.csv", content=f"Datum;Belopp;Text;Namn\n{rows}".encode()
         )

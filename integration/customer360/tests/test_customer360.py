@@ -256,7 +256,7 @@ def test_finance_sees_the_balance_due_and_sales_does_not(client, make_staff, mon
 
     monkeypatch.setattr(bus, "_request_relay", lambda: None)
     monkeypatch.setattr(bus, "enqueue_deliveries", lambda ids, countdown=0: None)
-    today = date.today()
+    today = timezone.localdate()
     FiscalYear.objects.get_or_create(
         name=str(today.year), defaults={"start": date(today.year, 1, 1), "end": date(today.year, 12, 31)}
     )
