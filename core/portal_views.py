@@ -80,7 +80,7 @@ def invitation_accept(request: HttpRequest, uidb64: str, token: str) -> HttpResp
     form = InvitationPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = portal_invitation_accept(user=user, password=form.cleaned_data["new_password1"])
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="core.accounts.auth_backends.SignInBackend")
         messages.success(request, _("Welcome! Your portal account is ready."))
         return redirect("portal-home")
     return render(request, "portal/invitation_accept.html", {"form": form, "invited_user": user})

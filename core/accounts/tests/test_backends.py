@@ -173,3 +173,31 @@ def test_mfa_requirement_is_cached_and_follows_departments_and_authenticators(cl
     sales.save()
     user.groups.add(sales.group)
     assert client.get(ACCOUNTS).status_code == 200
+
+
+def test_the_signed_in_user_is_loaded_in_one_plain_statement_as_model_backend_would(client, make_staff, password):
+    from django.contrib.auth import BACKEND_SESSION_KEY
+    from django.contrib.auth.backends import ModelBackend
+
+    staff = make_staff("Sales")
+    response = client.post(reverse("account_login"), {"login": staff.email, "password": password})
+    assert response.status_code == 302
+    # A sign-in names one of Kontor's sign-in backends, whose get_user reads the row without the ORM's query.
+    assert client.session[BACKEND_SESSION_KEY].startswith("core.accounts.auth_backends.")
+    loaded = backends.load_user(str(staff.pk))
+    django_loaded = ModelBackend().get_user(staff.pk)
+    assert loaded == django_loaded
+    assert [getattr(loaded, field.attname) for field in User._meta.concrete_fields] == [
+        getattr(django_loaded, field.attname) for field in User._meta.concrete_fields
+    ]
+    assert backends.load_user("not a number") is None and backends.load_user(str(staff.pk + 999)) is None
+    staff.is_active = False
+    staff.save(update_fields=["is_active"])
+    assert backends.CachedPermissionsBackend().get_user(str(staff.pk)) is None  # as ModelBackend: inactive, no
+    assert client.get("/app/").status_code == 302  # signed out
+
+
+def test_a_session_signed_in_before_the_quick_backends_stays_signed_in(client, make_staff):
+    staff = make_staff("Sales")
+    client.force_login(staff, backend="allauth.account.auth_backends.AuthenticationBackend")
+    assert client.get("/app/").status_code == 200
