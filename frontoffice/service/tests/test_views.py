@@ -427,3 +427,23 @@ def test_the_bulk_forms_agents_are_the_staff_in_order(make_staff):
     gone.save()
     expected = [(str(user.pk), user.full_name or user.email) for user in _staff()]
     assert BulkForm().fields["assignee"].choices[2:] == expected and len(expected) >= 3
+
+
+def test_an_agents_list_estimate_is_reused_for_half_a_minute(agent, queue, django_assert_num_queries, monkeypatch):
+    from frontoffice.service import selectors
+
+    make_ticket(queue=queue)
+    _queues, queue_ids = selectors.queues_with_the_agents(user=agent)
+    clock = [1_000.0]
+    monkeypatch.setattr(selectors.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(selectors, "_estimates", {})
+    with django_assert_num_queries(1):
+        first = selectors.estimate_tickets_in_list(user=agent, queue_ids=queue_ids)
+    clock[0] += selectors.ESTIMATE_SECONDS - 1
+    with django_assert_num_queries(0):
+        assert selectors.estimate_tickets_in_list(user=agent, queue_ids=queue_ids) == first
+    with django_assert_num_queries(1):  # another set of queues is another estimate
+        selectors.estimate_tickets_in_list(user=agent, queue_ids=queue_ids[:0])
+    clock[0] += 2
+    with django_assert_num_queries(1):
+        assert selectors.estimate_tickets_in_list(user=agent, queue_ids=queue_ids) >= 0
