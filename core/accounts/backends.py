@@ -28,6 +28,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
+from core.database import Columns
+
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
 
@@ -107,15 +109,12 @@ def load_user(user_id) -> "AbstractBaseUser | None":
         pk = user_model._meta.pk.to_python(user_id)
     except ValidationError:
         return None
-    fields = user_model._meta.concrete_fields
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    columns = Columns(user_model)
     pk_column = connection.ops.quote_name(user_model._meta.pk.column)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns} FROM {user_model._meta.db_table} WHERE {pk_column} = %s", [pk])
+        cursor.execute(f"SELECT {columns.sql} FROM {user_model._meta.db_table} WHERE {pk_column} = %s", [pk])
         row = cursor.fetchone()
-    if row is None:
-        return None
-    return user_model.from_db(connection.alias, [field.attname for field in fields], row)
+    return None if row is None else columns.instance(row)
 
 
 class QuickUserMixin:

@@ -9,6 +9,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 from core.audit.models import AuditEntry
+from core.database import mark_saved
 
 
 def _json_safe(value: Any) -> Any:
@@ -77,7 +78,4 @@ def audit_record(
                 entry.created_at,
             ],
         )
-        entry.pk = cursor.fetchone()[0]
-    entry._state.adding = False
-    entry._state.db = connection.alias
-    return entry
+        return mark_saved(entry, cursor.fetchone()[0])

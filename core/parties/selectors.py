@@ -6,6 +6,7 @@ from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from core.database import Columns
 from core.parties.keys import email_key_of, identifier_key_of, name_key_of
 from core.parties.models import Organization, Person
 
@@ -192,13 +193,11 @@ def portal_person_and_colleagues(*, user, limit: int = 50, whole: bool = False) 
     database when touched (Django's deferred fields). With `whole`, for work done on the person's behalf (opening a
     ticket), everyone carries every field and the person their organization too, as person_for_portal_user gives.
     """
-    # Model.from_db takes the values in the model's field order.
-    fields = [field for field in Person._meta.concrete_fields if whole or field.attname in PORTAL_PERSON_FIELDS]
-    columns = ", ".join(f"p.{connection.ops.quote_name(field.column)}" for field in fields)
-    organization_fields = Organization._meta.concrete_fields if whole else []
-    join = ""
+    people_columns = Columns(Person, None if whole else PORTAL_PERSON_FIELDS, table="p")
+    columns, join = people_columns.sql, ""
     if whole:  # the organization's columns on the person's own row only
-        columns += "".join(f", o.{connection.ops.quote_name(field.column)}" for field in organization_fields)
+        organization_columns = Columns(Organization, table="o")
+        columns += f", {organization_columns.sql}"
         join = f"LEFT JOIN {Organization._meta.db_table} o ON o.id = p.organization_id AND p.user_id = %(user)s"
     table = Person._meta.db_table
     with connection.cursor() as cursor:
@@ -214,17 +213,13 @@ def portal_person_and_colleagues(*, user, limit: int = 50, whole: bool = False) 
             {"user": user.pk, "limit": limit + 1},
         )
         rows = cursor.fetchall()
-    attnames = [field.attname for field in fields]
-    width = len(attnames)
-    people = [Person.from_db(connection.alias, attnames, row[:width]) for row in rows]
+    width = len(people_columns)
+    people = [people_columns.instance(row[:width]) for row in rows]
     if not people or people[0].user_id != user.pk:
         return None, []
     person = people[0]
     if whole:
-        organization = None
-        if person.organization_id is not None:
-            names = [field.attname for field in organization_fields]
-            organization = Organization.from_db(connection.alias, names, rows[0][width:])
+        organization = organization_columns.instance(rows[0][width:]) if person.organization_id else None
         Person.organization.field.set_cached_value(person, organization)
     return person, people[1 : limit + 1]
 

@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet, Window
 from django.utils import timezone
 
+from core.database import Columns
 from frontoffice.crm.models import Account
 from frontoffice.sales import pricing
 from frontoffice.sales.models import (
@@ -320,14 +321,13 @@ def credit_hold_for(*, organization_id: int) -> CreditHold | None:
     One plain statement (one row by its primary key): every staff ticket page asks, and through the ORM the
     question cost more to build than to answer.
     """
-    fields = CreditHold._meta.concrete_fields
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    columns = Columns(CreditHold)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {columns} FROM {CreditHold._meta.db_table} WHERE organization_id = %s", [organization_id]
+            f"SELECT {columns.sql} FROM {CreditHold._meta.db_table} WHERE organization_id = %s", [organization_id]
         )
         row = cursor.fetchone()
-    return CreditHold.from_db(connection.alias, [field.attname for field in fields], row) if row else None
+    return columns.instance(row) if row else None
 
 
 def customer_sales_summary(*, organization_id: int) -> dict:
@@ -367,13 +367,11 @@ def customer_open_orders_brief(*, organization_id: int, limit: int = 5) -> list[
 
     The orders carry only those fields (and their account); any other is read when touched.
     """
-    # Model.from_db takes the values in the model's field order.
-    fields = [field for field in SalesOrder._meta.concrete_fields if field.attname in _BRIEF_ORDER_FIELDS]
-    columns = ", ".join(f"o.{connection.ops.quote_name(field.column)}" for field in fields)
+    columns = Columns(SalesOrder, _BRIEF_ORDER_FIELDS, table="o")
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT {columns} FROM {SalesOrder._meta.db_table} o
+            SELECT {columns.sql} FROM {SalesOrder._meta.db_table} o
             JOIN {Account._meta.db_table} a ON a.id = o.account_id
             WHERE a.organization_id = %(organization)s AND o.status <> %(cancelled)s
               AND NOT (o.delivery_status = %(delivered)s AND o.invoice_status = %(paid)s)
@@ -389,8 +387,7 @@ def customer_open_orders_brief(*, organization_id: int, limit: int = 5) -> list[
             },
         )
         rows = cursor.fetchall()
-    attnames = [field.attname for field in fields]
-    return [SalesOrder.from_db(connection.alias, attnames, row) for row in rows]
+    return [columns.instance(row) for row in rows]
 
 
 def portal_quotes(*, organization_id: int) -> QuerySet[Quote]:

@@ -51,11 +51,6 @@ _AGENT_TARGETS = {
 # --- SLA clocks ------------------------------------------------------------------------------------------------
 
 
-def _policy_for(*, organization_id: int | None, priority: int) -> SlaPolicy | None:
-    """The customer's own policy for the priority if they have one, else the general one."""
-    return selectors.sla_policy_for(organization_id=organization_id, priority=priority)
-
-
 def _clock_stopped(status: str) -> bool:
     return status in Ticket.PAUSED_STATUSES or status in Ticket.DONE_STATUSES
 
@@ -228,7 +223,9 @@ def ticket_open(
         created_at=now,
         last_activity_at=now,
     )
-    ticket.sla_policy = _policy_for(organization_id=organization.pk if organization else None, priority=priority)
+    ticket.sla_policy = selectors.sla_policy_for(
+        organization_id=organization.pk if organization else None, priority=priority
+    )
     _set_due_times(ticket, start=now)
     ticket.thread_message_id = email_message_id or mail.new_message_id("ticket")
     _assign_new(ticket)
@@ -549,7 +546,7 @@ def ticket_update(
             raise ServiceError({"priority": _("Choose a valid priority.")})
         changes["priority"] = [ticket.priority, int(priority)]
         ticket.priority = int(priority)
-        ticket.sla_policy = _policy_for(organization_id=ticket.organization_id, priority=ticket.priority)
+        ticket.sla_policy = selectors.sla_policy_for(organization_id=ticket.organization_id, priority=ticket.priority)
         _set_due_times(ticket)
     if queue is not None and queue.pk != ticket.queue_id:
         changes["queue"] = [ticket.queue.name, queue.name]

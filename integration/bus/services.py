@@ -16,6 +16,7 @@ from django.db import connection, models, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from core.database import mark_saved
 from integration.bus import catalogue, registry
 from integration.bus.models import AggregateSequence, Delivery, OutboxEvent, Probe
 
@@ -51,7 +52,9 @@ def _aggregate_key(aggregate: models.Model | tuple[str, object]) -> tuple[str, s
     return aggregate._meta.label_lower, str(aggregate.pk)
 
 
-def _insert_event(spec: catalogue.EventSpec, payload: dict[str, Any], aggregate_type: str, aggregate_id: str):
+def _insert_event(
+    spec: catalogue.EventSpec, payload: dict[str, Any], aggregate_type: str, aggregate_id: str
+) -> OutboxEvent:
     """Hand out the aggregate's next sequence number and insert the event with it, in one statement.
 
     The sequence row's upsert locks it until the caller's transaction ends, which orders concurrent publishers of
@@ -94,10 +97,8 @@ def _insert_event(spec: catalogue.EventSpec, payload: dict[str, Any], aggregate_
                 "status": event.status,
             },
         )
-        event.pk, event.sequence = cursor.fetchone()
-    event._state.adding = False
-    event._state.db = connection.alias
-    return event
+        pk, event.sequence = cursor.fetchone()
+    return mark_saved(event, pk)
 
 
 def publish(name: str, payload: dict[str, Any], *, aggregate: models.Model | tuple[str, object]) -> OutboxEvent:
